@@ -5,33 +5,51 @@ package main
 import (
 	"fmt"
 	"os"
-
-	"remedy/kernels"
+	"sort"
 )
 
-const version = "0.1.0-dev"
+// command is one subcommand. Each lives in its own file and registers itself
+// in init, so subcommands can be added without touching this file.
+type command struct {
+	name    string
+	summary string
+	run     func(args []string) error
+}
+
+var commands = map[string]command{}
+
+func register(c command) { commands[c.name] = c }
 
 func main() {
 	if len(os.Args) < 2 {
 		usage()
 		os.Exit(2)
 	}
-	switch os.Args[1] {
-	case "version":
-		fmt.Printf("remedy %s (kernels: %s, threads: %d)\n", version, kernels.Path(), kernels.Threads())
-	case "help", "-h", "--help":
+	name := os.Args[1]
+	if name == "help" || name == "-h" || name == "--help" {
 		usage()
-	default:
-		fmt.Fprintf(os.Stderr, "remedy: unknown command %q\n", os.Args[1])
+		return
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "remedy: unknown command %q\n\n", name)
 		usage()
 		os.Exit(2)
+	}
+	if err := c.run(os.Args[2:]); err != nil {
+		fmt.Fprintf(os.Stderr, "remedy %s: %v\n", name, err)
+		os.Exit(1)
 	}
 }
 
 func usage() {
-	fmt.Fprint(os.Stderr, `usage: remedy <command> [flags]
-
-commands:
-  version   print the version and the kernel path in use
-`)
+	fmt.Fprint(os.Stderr, "usage: remedy <command> [flags]   (remedy <command> --help for its flags)\n\ncommands:\n")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-9s %s\n", n, commands[n].summary)
+	}
 }
