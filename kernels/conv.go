@@ -1,5 +1,10 @@
 package kernels
 
+import (
+	"fmt"
+	"sync"
+)
+
 // ConvShape describes a 2-D convolution over NCHW float32 tensors:
 // input N x C x H x W, weights K x C x R x S (PyTorch layout), output
 // N x K x OutH() x OutW(). Bias, when given, has K entries.
@@ -19,131 +24,293 @@ func (s ConvShape) OutW() int { return (s.W+2*s.PadW-s.S)/s.StrideW + 1 }
 // WeightLen is the number of weights, K*C*R*S.
 func (s ConvShape) WeightLen() int { return s.K * s.C * s.R * s.S }
 
+// Valid reports whether the shape describes a convolution with a non-empty
+// output (strides >= 1, no negative sizes or padding).
+func (s ConvShape) Valid() error {
+	switch {
+	case s.N < 0 || s.C < 0 || s.H < 0 || s.W < 0 || s.K < 0:
+		return fmt.Errorf("kernels: conv shape %+v has a negative size", s)
+	case s.R < 1 || s.S < 1:
+		return fmt.Errorf("kernels: conv shape %+v has an empty filter", s)
+	case s.StrideH < 1 || s.StrideW < 1:
+		return fmt.Errorf("kernels: conv shape %+v has a stride below 1", s)
+	case s.PadH < 0 || s.PadW < 0:
+		return fmt.Errorf("kernels: conv shape %+v has negative padding", s)
+	case s.H+2*s.PadH < s.R || s.W+2*s.PadW < s.S:
+		return fmt.Errorf("kernels: conv shape %+v: filter larger than the padded input", s)
+	}
+	return nil
+}
+
+func (s ConvShape) xLen() int { return s.N * s.C * s.H * s.W }
+func (s ConvShape) yLen() int { return s.N * s.K * s.OutH() * s.OutW() }
+
+func (s ConvShape) mustValid(op string) {
+	if err := s.Valid(); err != nil {
+		panic(op + ": " + err.Error())
+	}
+}
+
+func convNeed(op, name string, have, need int) {
+	if have < need {
+		panic(fmt.Sprintf("kernels: %s: %s has %d elements, needs %d", op, name, have, need))
+	}
+}
+
+// pointwise reports a 1x1, stride-1, unpadded convolution, whose column
+// matrix for one image is the image itself.
+func (s ConvShape) pointwise() bool {
+	return s.R == 1 && s.S == 1 && s.StrideH == 1 && s.StrideW == 1 && s.PadH == 0 && s.PadW == 0
+}
+
+// Chunking: several images are lowered into one column matrix so the GEMMs
+// have at least about convTargetCols columns (the 3x3 layers of the VGG have
+// only 9 or 49 output pixels per image), bounded by convMaxColFloats.
+// Variables so tests can force multi-image chunks on small shapes.
+var (
+	convTargetCols   = 1024
+	convMaxColFloats = 1 << 22
+)
+
+func (s ConvShape) chunk() int {
+	ohw := s.OutH() * s.OutW()
+	crs := s.C * s.R * s.S
+	if s.pointwise() && ohw >= convTargetCols/4 {
+		return 1 // the image is its own column matrix: no copy at all
+	}
+	nb := (convTargetCols + ohw - 1) / ohw
+	if lim := convMaxColFloats / max(1, crs*ohw); nb > lim {
+		nb = lim
+	}
+	return max(1, min(nb, s.N))
+}
+
+// convWork is the reusable workspace of one convolution call.
+type convWork struct {
+	col, mat []float32
+	wg       sync.WaitGroup
+	im       im2colJob
+	c2i      col2imJob
+	lay      layoutJob
+}
+
+var convPool = sync.Pool{New: func() any { return new(convWork) }}
+
+func growF32(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n, n+n/8)
+	}
+	return b[:n]
+}
+
+// lower returns the column matrix (C*R*S x nb*ohw) of images n0..n0+nb-1,
+// the input itself when no copy is needed.
+func (ws *convWork) lower(s ConvShape, x []float32, n0, nb int) []float32 {
+	oh, ow := s.OutH(), s.OutW()
+	chw := s.C * s.H * s.W
+	if nb == 1 && s.pointwise() {
+		return x[n0*chw : (n0+1)*chw]
+	}
+	crs := s.C * s.R * s.S
+	ws.col = growF32(ws.col, crs*nb*oh*ow)
+	ws.im = im2colJob{s: s, oh: oh, ow: ow, nb: nb, x: x[n0*chw : (n0+nb)*chw], col: ws.col}
+	parallelRange(&ws.wg, crs, crs*nb*oh*ow, &ws.im)
+	ws.im = im2colJob{}
+	return ws.col
+}
+
+// gatherDy returns dy of images n0..n0+nb-1 as K x nb*ohw (row stride
+// nb*ohw), dy itself when nb == 1.
+func (ws *convWork) gatherDy(s ConvShape, dy []float32, n0, nb int) []float32 {
+	ohw := s.OutH() * s.OutW()
+	kohw := s.K * ohw
+	if nb == 1 {
+		return dy[n0*kohw : (n0+1)*kohw]
+	}
+	ws.mat = growF32(ws.mat, nb*kohw)
+	ws.lay = layoutJob{k: s.K, nb: nb, ohw: ohw, mat: ws.mat, nchw: dy[n0*kohw : (n0+nb)*kohw]}
+	parallelRange(&ws.wg, s.K*nb, nb*kohw, &ws.lay)
+	ws.lay = layoutJob{}
+	return ws.mat
+}
+
+func getConvWork() *convWork  { return convPool.Get().(*convWork) }
+func putConvWork(w *convWork) { convPool.Put(w) }
+
 // ConvForward computes y = conv(x, w) + bias. bias may be nil.
 func ConvForward(s ConvShape, x, w, bias, y []float32) {
-	convForwardRef(s, x, w, bias, y)
+	const op = "ConvForward"
+	s.mustValid(op)
+	convNeed(op, "x", len(x), s.xLen())
+	convNeed(op, "w", len(w), s.WeightLen())
+	convNeed(op, "y", len(y), s.yLen())
+	if bias != nil {
+		convNeed(op, "bias", len(bias), s.K)
+	}
+	oh, ow := s.OutH(), s.OutW()
+	ohw := oh * ow
+	kohw := s.K * ohw
+	crs := s.C * s.R * s.S
+	if s.N == 0 || kohw == 0 {
+		return
+	}
+	ws := getConvWork()
+	nb := s.chunk()
+	for n0 := 0; n0 < s.N; n0 += nb {
+		b := min(nb, s.N-n0)
+		cols := b * ohw
+		col := ws.lower(s, x, n0, b)
+		if b == 1 {
+			yn := y[n0*kohw : (n0+1)*kohw]
+			Sgemm(false, false, s.K, cols, crs, 1, w, crs, col, cols, 0, yn, cols)
+			if bias != nil {
+				for k := 0; k < s.K; k++ {
+					addConst(yn[k*ohw:(k+1)*ohw], bias[k])
+				}
+			}
+			continue
+		}
+		ws.mat = growF32(ws.mat, s.K*cols)
+		Sgemm(false, false, s.K, cols, crs, 1, w, crs, col, cols, 0, ws.mat, cols)
+		ws.lay = layoutJob{k: s.K, nb: b, ohw: ohw, mat: ws.mat, nchw: y[n0*kohw : (n0+b)*kohw], bias: bias, toNCHW: true}
+		parallelRange(&ws.wg, s.K*b, b*kohw, &ws.lay)
+		ws.lay = layoutJob{}
+	}
+	putConvWork(ws)
+}
+
+func addConst(x []float32, b float32) {
+	for i := range x {
+		x[i] += b
+	}
 }
 
 // ConvBackwardData computes dx = conv_transpose(dy, w), overwriting dx.
 func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
-	convBackwardDataRef(s, dy, w, dx)
+	const op = "ConvBackwardData"
+	s.mustValid(op)
+	convNeed(op, "dy", len(dy), s.yLen())
+	convNeed(op, "w", len(w), s.WeightLen())
+	convNeed(op, "dx", len(dx), s.xLen())
+	oh, ow := s.OutH(), s.OutW()
+	ohw := oh * ow
+	chw := s.C * s.H * s.W
+	crs := s.C * s.R * s.S
+	if s.N == 0 || chw == 0 {
+		return
+	}
+	if s.K == 0 {
+		clear(dx[:s.xLen()])
+		return
+	}
+	ws := getConvWork()
+	nb := s.chunk()
+	for n0 := 0; n0 < s.N; n0 += nb {
+		b := min(nb, s.N-n0)
+		cols := b * ohw
+		g := ws.gatherDy(s, dy, n0, b)
+		if b == 1 && s.pointwise() {
+			Sgemm(true, false, crs, cols, s.K, 1, w, crs, g, cols, 0, dx[n0*chw:(n0+1)*chw], cols)
+			continue
+		}
+		ws.col = growF32(ws.col, crs*cols)
+		Sgemm(true, false, crs, cols, s.K, 1, w, crs, g, cols, 0, ws.col, cols)
+		ws.c2i = col2imJob{s: s, oh: oh, ow: ow, nb: b, col: ws.col, dx: dx[n0*chw : (n0+b)*chw]}
+		parallelRange(&ws.wg, b*s.C, crs*cols, &ws.c2i)
+		ws.c2i = col2imJob{}
+	}
+	putConvWork(ws)
 }
 
 // ConvBackwardWeight accumulates the batch-summed weight gradient into dw
 // (dw += sum_n ...) and, when db is non-nil, the bias gradient into db.
+// Images are processed in fixed chunks in order, so the result is
+// bit-identical for a given thread count.
 func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
-	convBackwardWeightRef(s, x, dy, dw, db)
+	const op = "ConvBackwardWeight"
+	s.mustValid(op)
+	convNeed(op, "x", len(x), s.xLen())
+	convNeed(op, "dy", len(dy), s.yLen())
+	convNeed(op, "dw", len(dw), s.WeightLen())
+	if db != nil {
+		convNeed(op, "db", len(db), s.K)
+	}
+	ohw := s.OutH() * s.OutW()
+	crs := s.C * s.R * s.S
+	if s.N == 0 || s.K == 0 || ohw == 0 {
+		return
+	}
+	if crs > 0 {
+		ws := getConvWork()
+		nb := s.chunk()
+		for n0 := 0; n0 < s.N; n0 += nb {
+			b := min(nb, s.N-n0)
+			cols := b * ohw
+			col := ws.lower(s, x, n0, b)
+			g := ws.gatherDy(s, dy, n0, b)
+			Sgemm(false, true, s.K, crs, cols, 1, g, cols, col, cols, 1, dw, crs)
+		}
+		putConvWork(ws)
+	}
+	if db != nil {
+		biasGrad(s, dy, db)
+	}
+}
+
+// biasGrad adds sum over images and pixels of dy to db, accumulating each
+// channel in float64 in image order.
+func biasGrad(s ConvShape, dy, db []float32) {
+	ohw := s.OutH() * s.OutW()
+	for k := 0; k < s.K; k++ {
+		var acc float64
+		for n := 0; n < s.N; n++ {
+			acc += sum64(dy[(n*s.K+k)*ohw : (n*s.K+k+1)*ohw])
+		}
+		db[k] += float32(acc)
+	}
+}
+
+// sum64 sums x in float64 with four independent accumulators.
+func sum64(x []float32) float64 {
+	var a0, a1, a2, a3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		v := x[i : i+4 : i+4]
+		a0 += float64(v[0])
+		a1 += float64(v[1])
+		a2 += float64(v[2])
+		a3 += float64(v[3])
+	}
+	for ; i < len(x); i++ {
+		a0 += float64(x[i])
+	}
+	return (a0 + a1) + (a2 + a3)
 }
 
 // ConvPerSampleWeight writes each example's own weight gradient, without
 // summing over the batch: dwPer is N x WeightLen(), row n the gradient of
 // example n, overwritten.
 func ConvPerSampleWeight(s ConvShape, x, dy, dwPer []float32) {
-	convPerSampleWeightRef(s, x, dy, dwPer)
-}
-
-func convForwardRef(s ConvShape, x, w, bias, y []float32) {
-	oh, ow := s.OutH(), s.OutW()
-	for n := 0; n < s.N; n++ {
-		for k := 0; k < s.K; k++ {
-			var b float32
-			if bias != nil {
-				b = bias[k]
-			}
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					acc := b
-					for c := 0; c < s.C; c++ {
-						for r := 0; r < s.R; r++ {
-							hi := i*s.StrideH - s.PadH + r
-							if hi < 0 || hi >= s.H {
-								continue
-							}
-							for q := 0; q < s.S; q++ {
-								wi := j*s.StrideW - s.PadW + q
-								if wi < 0 || wi >= s.W {
-									continue
-								}
-								acc += x[((n*s.C+c)*s.H+hi)*s.W+wi] * w[((k*s.C+c)*s.R+r)*s.S+q]
-							}
-						}
-					}
-					y[((n*s.K+k)*oh+i)*ow+j] = acc
-				}
-			}
-		}
-	}
-}
-
-func convBackwardDataRef(s ConvShape, dy, w, dx []float32) {
-	oh, ow := s.OutH(), s.OutW()
-	clear(dx[:s.N*s.C*s.H*s.W])
-	for n := 0; n < s.N; n++ {
-		for k := 0; k < s.K; k++ {
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					g := dy[((n*s.K+k)*oh+i)*ow+j]
-					for c := 0; c < s.C; c++ {
-						for r := 0; r < s.R; r++ {
-							hi := i*s.StrideH - s.PadH + r
-							if hi < 0 || hi >= s.H {
-								continue
-							}
-							for q := 0; q < s.S; q++ {
-								wi := j*s.StrideW - s.PadW + q
-								if wi < 0 || wi >= s.W {
-									continue
-								}
-								dx[((n*s.C+c)*s.H+hi)*s.W+wi] += g * w[((k*s.C+c)*s.R+r)*s.S+q]
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-func convBackwardWeightRef(s ConvShape, x, dy, dw, db []float32) {
-	oh, ow := s.OutH(), s.OutW()
-	for n := 0; n < s.N; n++ {
-		for k := 0; k < s.K; k++ {
-			for i := 0; i < oh; i++ {
-				for j := 0; j < ow; j++ {
-					g := dy[((n*s.K+k)*oh+i)*ow+j]
-					if db != nil {
-						db[k] += g
-					}
-					for c := 0; c < s.C; c++ {
-						for r := 0; r < s.R; r++ {
-							hi := i*s.StrideH - s.PadH + r
-							if hi < 0 || hi >= s.H {
-								continue
-							}
-							for q := 0; q < s.S; q++ {
-								wi := j*s.StrideW - s.PadW + q
-								if wi < 0 || wi >= s.W {
-									continue
-								}
-								dw[((k*s.C+c)*s.R+r)*s.S+q] += g * x[((n*s.C+c)*s.H+hi)*s.W+wi]
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-func convPerSampleWeightRef(s ConvShape, x, dy, dwPer []float32) {
+	const op = "ConvPerSampleWeight"
+	s.mustValid(op)
+	convNeed(op, "x", len(x), s.xLen())
+	convNeed(op, "dy", len(dy), s.yLen())
+	convNeed(op, "dwPer", len(dwPer), s.N*s.WeightLen())
+	ohw := s.OutH() * s.OutW()
+	kohw := s.K * ohw
+	crs := s.C * s.R * s.S
 	wl := s.WeightLen()
-	one := s
-	one.N = 1
-	xl := s.C * s.H * s.W
-	yl := s.K * s.OutH() * s.OutW()
-	for n := 0; n < s.N; n++ {
-		row := dwPer[n*wl : (n+1)*wl]
-		clear(row)
-		convBackwardWeightRef(one, x[n*xl:(n+1)*xl], dy[n*yl:(n+1)*yl], row, nil)
+	if s.N == 0 || wl == 0 {
+		return
 	}
+	if ohw == 0 {
+		clear(dwPer[:s.N*wl])
+		return
+	}
+	ws := getConvWork()
+	for n := 0; n < s.N; n++ {
+		col := ws.lower(s, x, n, 1)
+		Sgemm(false, true, s.K, crs, ohw, 1, dy[n*kohw:(n+1)*kohw], ohw, col, ohw, 0, dwPer[n*wl:(n+1)*wl], crs)
+	}
+	putConvWork(ws)
 }

@@ -1,0 +1,439 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// float64 references, written independently of the fast paths.
+
+func convFwd64(s ConvShape, x, w, bias []float32) (y, mag []float64) {
+	oh, ow := s.OutH(), s.OutW()
+	y = make([]float64, s.N*s.K*oh*ow)
+	mag = make([]float64, len(y)) // sum of |terms|, for error bounds
+	for n := 0; n < s.N; n++ {
+		for k := 0; k < s.K; k++ {
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					var acc, m float64
+					if bias != nil {
+						acc, m = float64(bias[k]), math.Abs(float64(bias[k]))
+					}
+					for c := 0; c < s.C; c++ {
+						for r := 0; r < s.R; r++ {
+							for q := 0; q < s.S; q++ {
+								hi, wi := i*s.StrideH-s.PadH+r, j*s.StrideW-s.PadW+q
+								if hi < 0 || hi >= s.H || wi < 0 || wi >= s.W {
+									continue
+								}
+								t := float64(x[((n*s.C+c)*s.H+hi)*s.W+wi]) * float64(w[((k*s.C+c)*s.R+r)*s.S+q])
+								acc += t
+								m += math.Abs(t)
+							}
+						}
+					}
+					o := ((n*s.K+k)*oh+i)*ow + j
+					y[o], mag[o] = acc, m
+				}
+			}
+		}
+	}
+	return y, mag
+}
+
+func convBwdData64(s ConvShape, dy, w []float32) (dx, mag []float64) {
+	oh, ow := s.OutH(), s.OutW()
+	dx = make([]float64, s.N*s.C*s.H*s.W)
+	mag = make([]float64, len(dx))
+	for n := 0; n < s.N; n++ {
+		for k := 0; k < s.K; k++ {
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					g := float64(dy[((n*s.K+k)*oh+i)*ow+j])
+					for c := 0; c < s.C; c++ {
+						for r := 0; r < s.R; r++ {
+							for q := 0; q < s.S; q++ {
+								hi, wi := i*s.StrideH-s.PadH+r, j*s.StrideW-s.PadW+q
+								if hi < 0 || hi >= s.H || wi < 0 || wi >= s.W {
+									continue
+								}
+								t := g * float64(w[((k*s.C+c)*s.R+r)*s.S+q])
+								o := ((n*s.C+c)*s.H+hi)*s.W + wi
+								dx[o] += t
+								mag[o] += math.Abs(t)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx, mag
+}
+
+// convBwdWeight64 returns per-sample weight gradients (N x WeightLen) and the
+// bias gradient summed over the batch.
+func convBwdWeight64(s ConvShape, x, dy []float32) (dwPer, magPer, db []float64) {
+	oh, ow := s.OutH(), s.OutW()
+	wl := s.WeightLen()
+	dwPer = make([]float64, s.N*wl)
+	magPer = make([]float64, s.N*wl)
+	db = make([]float64, s.K)
+	for n := 0; n < s.N; n++ {
+		for k := 0; k < s.K; k++ {
+			for i := 0; i < oh; i++ {
+				for j := 0; j < ow; j++ {
+					g := float64(dy[((n*s.K+k)*oh+i)*ow+j])
+					db[k] += g
+					for c := 0; c < s.C; c++ {
+						for r := 0; r < s.R; r++ {
+							for q := 0; q < s.S; q++ {
+								hi, wi := i*s.StrideH-s.PadH+r, j*s.StrideW-s.PadW+q
+								if hi < 0 || hi >= s.H || wi < 0 || wi >= s.W {
+									continue
+								}
+								t := g * float64(x[((n*s.C+c)*s.H+hi)*s.W+wi])
+								o := n*wl + ((k*s.C+c)*s.R+r)*s.S + q
+								dwPer[o] += t
+								magPer[o] += math.Abs(t)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dwPer, magPer, db
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+	}
+	return v
+}
+
+const guardN = 7
+const guardVal = float32(-7.77e30)
+
+// guarded returns a slice of length n inside a buffer with guard values on
+// both sides, pre-filled with fill, and the buffer.
+func guarded(n int, fill float32) (inner, buf []float32) {
+	buf = make([]float32, n+2*guardN)
+	for i := range buf {
+		buf[i] = guardVal
+	}
+	inner = buf[guardN : guardN+n]
+	for i := range inner {
+		inner[i] = fill
+	}
+	return inner, buf
+}
+
+func checkGuards(t *testing.T, what string, buf []float32) {
+	t.Helper()
+	n := len(buf) - 2*guardN
+	for i := 0; i < guardN; i++ {
+		if buf[i] != guardVal || buf[guardN+n+i] != guardVal {
+			t.Fatalf("%s: guard overwritten", what)
+		}
+	}
+}
+
+// closeTo checks got against want within a bound scaled by the sum of the
+// absolute values of the terms (float32 accumulation over that many terms).
+func closeTo(t *testing.T, what string, got []float32, want, mag []float64, terms int) {
+	t.Helper()
+	for i := range want {
+		tol := 4e-7*float64(terms+4)*mag[i] + 1e-30
+		if d := math.Abs(float64(got[i]) - want[i]); !(d <= tol) {
+			t.Fatalf("%s: element %d = %g, want %g (|diff| %g > tol %g)", what, i, got[i], want[i], d, tol)
+		}
+	}
+}
+
+// awkwardShapes returns a deterministic sample of awkward conv shapes plus
+// the VGG-like and detector-like ones at a small batch.
+func awkwardShapes() []ConvShape {
+	r := rand.New(rand.NewPCG(1, 2))
+	chans := []int{1, 3, 5, 17}
+	var out []ConvShape
+	for len(out) < 120 {
+		rs := []int{1, 3}[r.IntN(2)]
+		s := ConvShape{
+			N: 1 + r.IntN(3), C: chans[r.IntN(4)], H: 1 + r.IntN(9), W: 1 + r.IntN(9),
+			K: chans[r.IntN(4)], R: rs, S: []int{1, 3}[r.IntN(2)],
+			StrideH: 1 + r.IntN(2), StrideW: 1 + r.IntN(2), PadH: r.IntN(3), PadW: r.IntN(3),
+		}
+		if r.IntN(2) == 0 { // square filter, same stride/pad, as in real nets
+			s.S, s.StrideW, s.PadW = s.R, s.StrideH, s.PadH
+		}
+		if s.Valid() != nil {
+			continue
+		}
+		out = append(out, s)
+	}
+	return append(out,
+		ConvShape{N: 2, C: 3, H: 28, W: 28, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		ConvShape{N: 3, C: 16, H: 7, W: 7, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		ConvShape{N: 3, C: 32, H: 3, W: 3, K: 2, R: 1, S: 1, StrideH: 1, StrideW: 1},
+		ConvShape{N: 2, C: 1, H: 16, W: 16, K: 8, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},
+		ConvShape{N: 2, C: 8, H: 9, W: 9, K: 16, R: 1, S: 1, StrideH: 2, StrideW: 2},
+		ConvShape{N: 1, C: 2, H: 5, W: 4, K: 3, R: 5, S: 4, StrideH: 3, StrideW: 1, PadH: 2, PadW: 0},
+	)
+}
+
+// withChunking runs f under several chunk policies, so multi-image chunks
+// and the single-image no-copy paths are both exercised on small shapes.
+func withChunking(t *testing.T, f func(t *testing.T)) {
+	oldT, oldM := convTargetCols, convMaxColFloats
+	defer func() { convTargetCols, convMaxColFloats = oldT, oldM }()
+	for _, p := range []struct{ target, max int }{{1, 1 << 22}, {40, 1 << 22}, {1 << 20, 1 << 22}, {1 << 20, 100}} {
+		convTargetCols, convMaxColFloats = p.target, p.max
+		t.Run(fmt.Sprintf("cols=%d,max=%d", p.target, p.max), f)
+	}
+}
+
+func TestConvForward(t *testing.T) {
+	withChunking(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, s := range awkwardShapes() {
+			x := randSlice(r, s.xLen())
+			w := randSlice(r, s.WeightLen())
+			var bias []float32
+			if r.IntN(2) == 0 {
+				bias = randSlice(r, s.K)
+			}
+			want, mag := convFwd64(s, x, w, bias)
+			y, buf := guarded(s.yLen(), float32(math.NaN()))
+			ConvForward(s, x, w, bias, y)
+			checkGuards(t, fmt.Sprintf("%+v", s), buf)
+			closeTo(t, fmt.Sprintf("fwd %+v", s), y, want, mag, s.C*s.R*s.S)
+		}
+	})
+}
+
+func TestConvBackwardData(t *testing.T) {
+	withChunking(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, s := range awkwardShapes() {
+			dy := randSlice(r, s.yLen())
+			w := randSlice(r, s.WeightLen())
+			want, mag := convBwdData64(s, dy, w)
+			dx, buf := guarded(s.xLen(), float32(math.NaN()))
+			ConvBackwardData(s, dy, w, dx)
+			checkGuards(t, fmt.Sprintf("%+v", s), buf)
+			closeTo(t, fmt.Sprintf("bwd_data %+v", s), dx, want, mag, s.K*s.R*s.S)
+		}
+	})
+}
+
+func TestConvBackwardWeight(t *testing.T) {
+	withChunking(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 8))
+		for _, s := range awkwardShapes() {
+			x := randSlice(r, s.xLen())
+			dy := randSlice(r, s.yLen())
+			per, magPer, db64 := convBwdWeight64(s, x, dy)
+			wl := s.WeightLen()
+			// dw starts at 1 and db at -2: the kernel accumulates.
+			want := make([]float64, wl)
+			mag := make([]float64, wl)
+			for i := range want {
+				want[i], mag[i] = 1, 1
+				for n := 0; n < s.N; n++ {
+					want[i] += per[n*wl+i]
+					mag[i] += magPer[n*wl+i]
+				}
+			}
+			dw, buf := guarded(wl, 1)
+			db, bufb := guarded(s.K, -2)
+			ConvBackwardWeight(s, x, dy, dw, db)
+			checkGuards(t, "dw", buf)
+			checkGuards(t, "db", bufb)
+			terms := s.N * s.OutH() * s.OutW()
+			closeTo(t, fmt.Sprintf("bwd_weight %+v", s), dw, want, mag, terms)
+			for k := range db64 {
+				if d := math.Abs(float64(db[k]) - (db64[k] - 2)); d > 1e-5*float64(terms+2) {
+					t.Fatalf("db[%d] = %g, want %g", k, db[k], db64[k]-2)
+				}
+			}
+			// Without db.
+			dw2 := make([]float32, wl)
+			ConvBackwardWeight(s, x, dy, dw2, nil)
+			for i := range dw2 {
+				want[i]--
+				mag[i]--
+			}
+			closeTo(t, fmt.Sprintf("bwd_weight nil db %+v", s), dw2, want, mag, terms)
+		}
+	})
+}
+
+func TestConvPerSampleWeight(t *testing.T) {
+	withChunking(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, s := range awkwardShapes() {
+			x := randSlice(r, s.xLen())
+			dy := randSlice(r, s.yLen())
+			per, magPer, _ := convBwdWeight64(s, x, dy)
+			wl := s.WeightLen()
+			got, buf := guarded(s.N*wl, float32(math.NaN()))
+			ConvPerSampleWeight(s, x, dy, got)
+			checkGuards(t, "dwPer", buf)
+			closeTo(t, fmt.Sprintf("per_sample %+v", s), got, per, magPer, s.OutH()*s.OutW())
+
+			// Against batch-1 ConvBackwardWeight calls, and the sum against
+			// the batch call.
+			one := s
+			one.N = 1
+			xl, yl := s.C*s.H*s.W, s.K*s.OutH()*s.OutW()
+			sum := make([]float64, wl)
+			for n := 0; n < s.N; n++ {
+				dw := make([]float32, wl)
+				ConvBackwardWeight(one, x[n*xl:(n+1)*xl], dy[n*yl:(n+1)*yl], dw, nil)
+				for i := range dw {
+					g := got[n*wl+i]
+					if d := math.Abs(float64(dw[i] - g)); d > 1e-5*(magPer[n*wl+i]+1e-30) {
+						t.Fatalf("per_sample %+v: sample %d elem %d: %g vs batch-1 %g", s, n, i, g, dw[i])
+					}
+					sum[i] += float64(g)
+				}
+			}
+			dwb := make([]float32, wl)
+			ConvBackwardWeight(s, x, dy, dwb, nil)
+			for i := range dwb {
+				var m float64
+				for n := 0; n < s.N; n++ {
+					m += magPer[n*wl+i]
+				}
+				if d := math.Abs(float64(dwb[i]) - sum[i]); d > 1e-5*(m+1e-30) {
+					t.Fatalf("per_sample %+v: sum over samples elem %d: %g vs batch %g", s, i, sum[i], dwb[i])
+				}
+			}
+		}
+	})
+}
+
+// TestConvGradFiniteDiff checks both backward passes against central
+// differences of L = <ConvForward(x, w), dy>, computed in float64 from the
+// float32 forward. L is linear in x and in w, so a large step is exact up to
+// rounding.
+func TestConvGradFiniteDiff(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	shapes := awkwardShapes()
+	for si, s := range shapes {
+		if si%4 != 0 && si < len(shapes)-6 {
+			continue // a quarter of the random shapes plus the named ones
+		}
+		if s.xLen() > 1500 || s.WeightLen() > 1500 {
+			continue
+		}
+		x := randSlice(r, s.xLen())
+		w := randSlice(r, s.WeightLen())
+		dy := randSlice(r, s.yLen())
+		y := make([]float32, s.yLen())
+		loss := func() float64 {
+			ConvForward(s, x, w, nil, y)
+			var l float64
+			for i, v := range y {
+				l += float64(v) * float64(dy[i])
+			}
+			return l
+		}
+		// tolerance: rounding of the forward, divided by the step.
+		var scale float64
+		ConvForward(s, x, w, nil, y)
+		for i, v := range y {
+			scale += math.Abs(float64(v) * float64(dy[i]))
+		}
+		const h = 0.5
+		tol := 1e-5*scale/h + 1e-4
+
+		dx := make([]float32, s.xLen())
+		ConvBackwardData(s, dy, w, dx)
+		for i := range x {
+			old := x[i]
+			x[i] = old + h
+			lp := loss()
+			x[i] = old - h
+			lm := loss()
+			x[i] = old
+			if fd := (lp - lm) / (2 * h); math.Abs(fd-float64(dx[i])) > tol {
+				t.Fatalf("%+v: dx[%d] = %g, finite difference %g", s, i, dx[i], fd)
+			}
+		}
+		dw := make([]float32, s.WeightLen())
+		ConvBackwardWeight(s, x, dy, dw, nil)
+		for i := range w {
+			old := w[i]
+			w[i] = old + h
+			lp := loss()
+			w[i] = old - h
+			lm := loss()
+			w[i] = old
+			if fd := (lp - lm) / (2 * h); math.Abs(fd-float64(dw[i])) > tol {
+				t.Fatalf("%+v: dw[%d] = %g, finite difference %g", s, i, dw[i], fd)
+			}
+		}
+	}
+}
+
+// TestConvDeterminism: for a fixed thread count every pass is bit-identical
+// across calls.
+func TestConvDeterminism(t *testing.T) {
+	defer SetThreads(Threads())
+	s := ConvShape{N: 5, C: 16, H: 14, W: 14, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}
+	r := rand.New(rand.NewPCG(13, 14))
+	x := randSlice(r, s.xLen())
+	w := randSlice(r, s.WeightLen())
+	dy := randSlice(r, s.yLen())
+	run := func() [][]float32 {
+		y := make([]float32, s.yLen())
+		dx := make([]float32, s.xLen())
+		dw := make([]float32, s.WeightLen())
+		db := make([]float32, s.K)
+		per := make([]float32, s.N*s.WeightLen())
+		ConvForward(s, x, w, nil, y)
+		ConvBackwardData(s, dy, w, dx)
+		ConvBackwardWeight(s, x, dy, dw, db)
+		ConvPerSampleWeight(s, x, dy, per)
+		return [][]float32{y, dx, dw, db, per}
+	}
+	for _, nt := range []int{1, 2, 3} {
+		SetThreads(nt)
+		a, b := run(), run()
+		for i := range a {
+			for j := range a[i] {
+				if math.Float32bits(a[i][j]) != math.Float32bits(b[i][j]) {
+					t.Fatalf("threads=%d: output %d element %d differs between runs", nt, i, j)
+				}
+			}
+		}
+	}
+}
+
+func TestConvBadShapes(t *testing.T) {
+	bad := []ConvShape{
+		{N: 1, C: 1, H: 3, W: 3, K: 1, R: 3, S: 3, StrideH: 0, StrideW: 1},
+		{N: 1, C: 1, H: 2, W: 3, K: 1, R: 3, S: 3, StrideH: 1, StrideW: 1},
+		{N: -1, C: 1, H: 3, W: 3, K: 1, R: 3, S: 3, StrideH: 1, StrideW: 1},
+		{N: 1, C: 1, H: 3, W: 3, K: 1, R: 0, S: 3, StrideH: 1, StrideW: 1},
+		{N: 1, C: 1, H: 3, W: 3, K: 1, R: 1, S: 1, StrideH: 1, StrideW: 1, PadH: -1},
+	}
+	for _, s := range bad {
+		if s.Valid() == nil {
+			t.Errorf("%+v accepted", s)
+		}
+	}
+	good := ConvShape{N: 1, C: 1, H: 3, W: 3, K: 1, R: 3, S: 3, StrideH: 1, StrideW: 1}
+	defer func() {
+		if recover() == nil {
+			t.Error("short y did not panic")
+		}
+	}()
+	ConvForward(good, make([]float32, 9), make([]float32, 9), nil, nil)
+}

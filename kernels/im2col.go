@@ -1,0 +1,154 @@
+package kernels
+
+// im2col and col2im for a chunk of nb images. The column matrix has one row
+// per weight position (c, r, q) — C*R*S rows — and one column per output
+// pixel of each image in the chunk — nb*OH*OW columns, image-major — so that
+// W (K x CRS) times it gives the chunk's outputs as K x (nb*OH*OW).
+
+// validCols returns the range [j0, j1) of output columns j whose input column
+// j*stride - pad + q lies inside [0, w).
+func validCols(ow, w, stride, pad, q int) (j0, j1 int) {
+	if d := pad - q; d > 0 {
+		j0 = (d + stride - 1) / stride
+	}
+	if num := w - 1 + pad - q; num >= 0 {
+		j1 = num/stride + 1
+	}
+	j0 = min(j0, ow)
+	j1 = min(j1, ow)
+	return j0, max(j0, j1)
+}
+
+type im2colJob struct {
+	s      ConvShape
+	oh, ow int
+	nb     int
+	x      []float32 // nb images, C x H x W each
+	col    []float32 // C*R*S x nb*oh*ow
+}
+
+// runRange fills rows [lo, hi) of the column matrix.
+func (j *im2colJob) runRange(lo, hi int) {
+	s := j.s
+	oh, ow := j.oh, j.ow
+	ohw := oh * ow
+	cols := j.nb * ohw
+	hw := s.H * s.W
+	chw := s.C * hw
+	for row := lo; row < hi; row++ {
+		q := row % s.S
+		r := (row / s.S) % s.R
+		c := row / (s.R * s.S)
+		j0, j1 := validCols(ow, s.W, s.StrideW, s.PadW, q)
+		dst := j.col[row*cols : (row+1)*cols]
+		for n := 0; n < j.nb; n++ {
+			xp := j.x[n*chw+c*hw : n*chw+(c+1)*hw]
+			d := dst[n*ohw : (n+1)*ohw]
+			for i := 0; i < oh; i++ {
+				drow := d[i*ow : (i+1)*ow]
+				hi := i*s.StrideH - s.PadH + r
+				if hi < 0 || hi >= s.H || j0 == j1 {
+					clear(drow)
+					continue
+				}
+				clear(drow[:j0])
+				clear(drow[j1:])
+				src := xp[hi*s.W : (hi+1)*s.W]
+				base := j0*s.StrideW - s.PadW + q
+				if s.StrideW == 1 {
+					copy(drow[j0:j1], src[base:base+j1-j0])
+				} else {
+					out := drow[j0:j1]
+					for t := range out {
+						out[t] = src[base+t*s.StrideW]
+					}
+				}
+			}
+		}
+	}
+}
+
+type col2imJob struct {
+	s      ConvShape
+	oh, ow int
+	nb     int
+	col    []float32 // C*R*S x nb*oh*ow
+	dx     []float32 // nb images, overwritten
+}
+
+// runRange overwrites input planes [lo, hi) (plane = image*C + channel) with
+// the sum of their column-matrix entries, always in (r, q, i, j) order so the
+// result does not depend on how planes are split over threads.
+func (j *col2imJob) runRange(lo, hi int) {
+	s := j.s
+	oh, ow := j.oh, j.ow
+	ohw := oh * ow
+	cols := j.nb * ohw
+	hw := s.H * s.W
+	for p := lo; p < hi; p++ {
+		n, c := p/s.C, p%s.C
+		dxp := j.dx[p*hw : (p+1)*hw]
+		clear(dxp)
+		for r := 0; r < s.R; r++ {
+			for q := 0; q < s.S; q++ {
+				row := (c*s.R+r)*s.S + q
+				src := j.col[row*cols+n*ohw : row*cols+(n+1)*ohw]
+				j0, j1 := validCols(ow, s.W, s.StrideW, s.PadW, q)
+				if j0 == j1 {
+					continue
+				}
+				for i := 0; i < oh; i++ {
+					hi := i*s.StrideH - s.PadH + r
+					if hi < 0 || hi >= s.H {
+						continue
+					}
+					srow := src[i*ow+j0 : i*ow+j1]
+					drow := dxp[hi*s.W : (hi+1)*s.W]
+					base := j0*s.StrideW - s.PadW + q
+					if s.StrideW == 1 {
+						d := drow[base : base+len(srow)]
+						for t, v := range srow {
+							d[t] += v
+						}
+					} else {
+						for t, v := range srow {
+							drow[base+t*s.StrideW] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// layoutJob moves data between NCHW outputs (nb images of K x ohw) and the
+// GEMM layout K x (nb*ohw). toNCHW also adds the bias when it is non-nil.
+type layoutJob struct {
+	k, nb, ohw int
+	mat        []float32 // K x nb*ohw
+	nchw       []float32 // nb x K x ohw
+	bias       []float32
+	toNCHW     bool
+}
+
+// runRange handles units [lo, hi), unit u = image*K + channel.
+func (j *layoutJob) runRange(lo, hi int) {
+	cols := j.nb * j.ohw
+	for u := lo; u < hi; u++ {
+		n, k := u/j.k, u%j.k
+		m := j.mat[k*cols+n*j.ohw : k*cols+(n+1)*j.ohw]
+		t := j.nchw[u*j.ohw : (u+1)*j.ohw]
+		if !j.toNCHW {
+			copy(m, t)
+			continue
+		}
+		if j.bias == nil {
+			copy(t, m)
+			continue
+		}
+		b := j.bias[k]
+		for i, v := range m {
+			t[i] = v + b
+		}
+	}
+}
