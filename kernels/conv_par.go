@@ -8,35 +8,35 @@ import "sync"
 
 type rangeJob interface{ runRange(lo, hi int) }
 
-type poolTask struct {
+type convTask struct {
 	j      rangeJob
 	lo, hi int
 	wg     *sync.WaitGroup
 }
 
 var (
-	workerCh  = make(chan poolTask)
-	workersMu sync.Mutex
-	nWorkers  int
+	convWorkerCh  = make(chan convTask)
+	convWorkersMu sync.Mutex
+	convNWorkers  int
 )
 
-func ensureWorkers(n int) {
-	workersMu.Lock()
-	for nWorkers < n {
-		nWorkers++
+func convEnsureWorkers(n int) {
+	convWorkersMu.Lock()
+	for convNWorkers < n {
+		convNWorkers++
 		go func() {
-			for t := range workerCh {
+			for t := range convWorkerCh {
 				t.j.runRange(t.lo, t.hi)
 				t.wg.Done()
 			}
 		}()
 	}
-	workersMu.Unlock()
+	convWorkersMu.Unlock()
 }
 
-// minParallelWork is the element count below which splitting is not worth a
+// convMinParallel is the element count below which splitting is not worth a
 // hand-off to another goroutine.
-const minParallelWork = 1 << 14
+const convMinParallel = 1 << 14
 
 // parallelRange runs j over [0, n) split into contiguous parts, one per
 // thread (Threads()), the first on the calling goroutine. work is a rough
@@ -48,16 +48,16 @@ func parallelRange(wg *sync.WaitGroup, n, work int, j rangeJob) {
 	if nt > n {
 		nt = n
 	}
-	if nt <= 1 || work < minParallelWork {
+	if nt <= 1 || work < convMinParallel {
 		if n > 0 {
 			j.runRange(0, n)
 		}
 		return
 	}
-	ensureWorkers(nt - 1)
+	convEnsureWorkers(nt - 1)
 	wg.Add(nt - 1)
 	for t := 1; t < nt; t++ {
-		workerCh <- poolTask{j: j, lo: t * n / nt, hi: (t + 1) * n / nt, wg: wg}
+		convWorkerCh <- convTask{j: j, lo: t * n / nt, hi: (t + 1) * n / nt, wg: wg}
 	}
 	j.runRange(0, n/nt)
 	wg.Wait()

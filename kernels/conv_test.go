@@ -108,7 +108,7 @@ func convBwdWeight64(s ConvShape, x, dy []float32) (dwPer, magPer, db []float64)
 	return dwPer, magPer, db
 }
 
-func randSlice(r *rand.Rand, n int) []float32 {
+func convRand(r *rand.Rand, n int) []float32 {
 	v := make([]float32, n)
 	for i := range v {
 		v[i] = float32(r.NormFloat64())
@@ -116,36 +116,36 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return v
 }
 
-const guardN = 7
-const guardVal = float32(-7.77e30)
+const convGuardN = 7
+const convGuardVal = float32(-7.77e30)
 
-// guarded returns a slice of length n inside a buffer with guard values on
+// convGuarded returns a slice of length n inside a buffer with guard values on
 // both sides, pre-filled with fill, and the buffer.
-func guarded(n int, fill float32) (inner, buf []float32) {
-	buf = make([]float32, n+2*guardN)
+func convGuarded(n int, fill float32) (inner, buf []float32) {
+	buf = make([]float32, n+2*convGuardN)
 	for i := range buf {
-		buf[i] = guardVal
+		buf[i] = convGuardVal
 	}
-	inner = buf[guardN : guardN+n]
+	inner = buf[convGuardN : convGuardN+n]
 	for i := range inner {
 		inner[i] = fill
 	}
 	return inner, buf
 }
 
-func checkGuards(t *testing.T, what string, buf []float32) {
+func convCheckGuards(t *testing.T, what string, buf []float32) {
 	t.Helper()
-	n := len(buf) - 2*guardN
-	for i := 0; i < guardN; i++ {
-		if buf[i] != guardVal || buf[guardN+n+i] != guardVal {
+	n := len(buf) - 2*convGuardN
+	for i := 0; i < convGuardN; i++ {
+		if buf[i] != convGuardVal || buf[convGuardN+n+i] != convGuardVal {
 			t.Fatalf("%s: guard overwritten", what)
 		}
 	}
 }
 
-// closeTo checks got against want within a bound scaled by the sum of the
+// convClose checks got against want within a bound scaled by the sum of the
 // absolute values of the terms (float32 accumulation over that many terms).
-func closeTo(t *testing.T, what string, got []float32, want, mag []float64, terms int) {
+func convClose(t *testing.T, what string, got []float32, want, mag []float64, terms int) {
 	t.Helper()
 	for i := range want {
 		tol := 4e-7*float64(terms+4)*mag[i] + 1e-30
@@ -201,17 +201,17 @@ func TestConvForward(t *testing.T) {
 	withChunking(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(3, 4))
 		for _, s := range awkwardShapes() {
-			x := randSlice(r, s.xLen())
-			w := randSlice(r, s.WeightLen())
+			x := convRand(r, s.xLen())
+			w := convRand(r, s.WeightLen())
 			var bias []float32
 			if r.IntN(2) == 0 {
-				bias = randSlice(r, s.K)
+				bias = convRand(r, s.K)
 			}
 			want, mag := convFwd64(s, x, w, bias)
-			y, buf := guarded(s.yLen(), float32(math.NaN()))
+			y, buf := convGuarded(s.yLen(), float32(math.NaN()))
 			ConvForward(s, x, w, bias, y)
-			checkGuards(t, fmt.Sprintf("%+v", s), buf)
-			closeTo(t, fmt.Sprintf("fwd %+v", s), y, want, mag, s.C*s.R*s.S)
+			convCheckGuards(t, fmt.Sprintf("%+v", s), buf)
+			convClose(t, fmt.Sprintf("fwd %+v", s), y, want, mag, s.C*s.R*s.S)
 		}
 	})
 }
@@ -220,13 +220,13 @@ func TestConvBackwardData(t *testing.T) {
 	withChunking(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(5, 6))
 		for _, s := range awkwardShapes() {
-			dy := randSlice(r, s.yLen())
-			w := randSlice(r, s.WeightLen())
+			dy := convRand(r, s.yLen())
+			w := convRand(r, s.WeightLen())
 			want, mag := convBwdData64(s, dy, w)
-			dx, buf := guarded(s.xLen(), float32(math.NaN()))
+			dx, buf := convGuarded(s.xLen(), float32(math.NaN()))
 			ConvBackwardData(s, dy, w, dx)
-			checkGuards(t, fmt.Sprintf("%+v", s), buf)
-			closeTo(t, fmt.Sprintf("bwd_data %+v", s), dx, want, mag, s.K*s.R*s.S)
+			convCheckGuards(t, fmt.Sprintf("%+v", s), buf)
+			convClose(t, fmt.Sprintf("bwd_data %+v", s), dx, want, mag, s.K*s.R*s.S)
 		}
 	})
 }
@@ -235,8 +235,8 @@ func TestConvBackwardWeight(t *testing.T) {
 	withChunking(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(7, 8))
 		for _, s := range awkwardShapes() {
-			x := randSlice(r, s.xLen())
-			dy := randSlice(r, s.yLen())
+			x := convRand(r, s.xLen())
+			dy := convRand(r, s.yLen())
 			per, magPer, db64 := convBwdWeight64(s, x, dy)
 			wl := s.WeightLen()
 			// dw starts at 1 and db at -2: the kernel accumulates.
@@ -249,13 +249,13 @@ func TestConvBackwardWeight(t *testing.T) {
 					mag[i] += magPer[n*wl+i]
 				}
 			}
-			dw, buf := guarded(wl, 1)
-			db, bufb := guarded(s.K, -2)
+			dw, buf := convGuarded(wl, 1)
+			db, bufb := convGuarded(s.K, -2)
 			ConvBackwardWeight(s, x, dy, dw, db)
-			checkGuards(t, "dw", buf)
-			checkGuards(t, "db", bufb)
+			convCheckGuards(t, "dw", buf)
+			convCheckGuards(t, "db", bufb)
 			terms := s.N * s.OutH() * s.OutW()
-			closeTo(t, fmt.Sprintf("bwd_weight %+v", s), dw, want, mag, terms)
+			convClose(t, fmt.Sprintf("bwd_weight %+v", s), dw, want, mag, terms)
 			for k := range db64 {
 				if d := math.Abs(float64(db[k]) - (db64[k] - 2)); d > 1e-5*float64(terms+2) {
 					t.Fatalf("db[%d] = %g, want %g", k, db[k], db64[k]-2)
@@ -268,7 +268,7 @@ func TestConvBackwardWeight(t *testing.T) {
 				want[i]--
 				mag[i]--
 			}
-			closeTo(t, fmt.Sprintf("bwd_weight nil db %+v", s), dw2, want, mag, terms)
+			convClose(t, fmt.Sprintf("bwd_weight nil db %+v", s), dw2, want, mag, terms)
 		}
 	})
 }
@@ -277,14 +277,14 @@ func TestConvPerSampleWeight(t *testing.T) {
 	withChunking(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(9, 10))
 		for _, s := range awkwardShapes() {
-			x := randSlice(r, s.xLen())
-			dy := randSlice(r, s.yLen())
+			x := convRand(r, s.xLen())
+			dy := convRand(r, s.yLen())
 			per, magPer, _ := convBwdWeight64(s, x, dy)
 			wl := s.WeightLen()
-			got, buf := guarded(s.N*wl, float32(math.NaN()))
+			got, buf := convGuarded(s.N*wl, float32(math.NaN()))
 			ConvPerSampleWeight(s, x, dy, got)
-			checkGuards(t, "dwPer", buf)
-			closeTo(t, fmt.Sprintf("per_sample %+v", s), got, per, magPer, s.OutH()*s.OutW())
+			convCheckGuards(t, "dwPer", buf)
+			convClose(t, fmt.Sprintf("per_sample %+v", s), got, per, magPer, s.OutH()*s.OutW())
 
 			// Against batch-1 ConvBackwardWeight calls, and the sum against
 			// the batch call.
@@ -332,9 +332,9 @@ func TestConvGradFiniteDiff(t *testing.T) {
 		if s.xLen() > 1500 || s.WeightLen() > 1500 {
 			continue
 		}
-		x := randSlice(r, s.xLen())
-		w := randSlice(r, s.WeightLen())
-		dy := randSlice(r, s.yLen())
+		x := convRand(r, s.xLen())
+		w := convRand(r, s.WeightLen())
+		dy := convRand(r, s.yLen())
 		y := make([]float32, s.yLen())
 		loss := func() float64 {
 			ConvForward(s, x, w, nil, y)
@@ -388,9 +388,9 @@ func TestConvDeterminism(t *testing.T) {
 	defer SetThreads(Threads())
 	s := ConvShape{N: 5, C: 16, H: 14, W: 14, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}
 	r := rand.New(rand.NewPCG(13, 14))
-	x := randSlice(r, s.xLen())
-	w := randSlice(r, s.WeightLen())
-	dy := randSlice(r, s.yLen())
+	x := convRand(r, s.xLen())
+	w := convRand(r, s.WeightLen())
+	dy := convRand(r, s.yLen())
 	run := func() [][]float32 {
 		y := make([]float32, s.yLen())
 		dx := make([]float32, s.xLen())
