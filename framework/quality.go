@@ -1,0 +1,149 @@
+package framework
+
+import (
+	"fmt"
+	"sync"
+)
+
+// TypeSplits holds every type's and C's train/validation/test members, as
+// indices into the Evaluation's Cases.
+type TypeSplits struct {
+	Types []Parts `json:"types"`
+	C     Parts   `json:"c"`
+}
+
+// MakeSplits splits each type and C 64/16/20, stratified by true label.
+func MakeSplits(e *Evaluation, t *Types, seed uint64) (*TypeSplits, error) {
+	labels := func(ids []int) []int32 {
+		out := make([]int32, len(ids))
+		for i, id := range ids {
+			out[i] = e.Cases[id].Label
+		}
+		return out
+	}
+	sp := &TypeSplits{}
+	for k, members := range t.Members() {
+		ids := make([]int, len(members))
+		for i, m := range members {
+			ids[i] = e.F[m]
+		}
+		p, err := SplitSet(ids, labels(ids), seed, fmt.Sprintf("%s/%s", t.Method, t.Names[k]))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Method, err)
+		}
+		sp.Types = append(sp.Types, p)
+	}
+	c, err := SplitSet(e.C, labels(e.C), seed, "C")
+	if err != nil {
+		return nil, err
+	}
+	sp.C = c
+	return sp, nil
+}
+
+// AllTest is the union of every type's test part and C's: the "whole test
+// set" of the repair table.
+func (sp *TypeSplits) AllTest() []int {
+	out := append([]int(nil), sp.C.Test...)
+	for _, p := range sp.Types {
+		out = append(out, p.Test...)
+	}
+	return out
+}
+
+// TypeRun is one fine-tuned model M_i judged on every test set.
+type TypeRun struct {
+	Tune  TuneResult `json:"tune"`
+	Row   []float64  `json:"row"` // m(M_i, F_j^te) for every j
+	CTest float64    `json:"c_test"`
+	All   float64    `json:"all_test"`
+}
+
+// Progress receives one line per finished step of a long run.
+type Progress func(format string, args ...any)
+
+// runParallel runs jobs 0..n-1 on up to workers goroutines; the first error
+// wins. Each job must be self-contained so that results do not depend on
+// scheduling.
+func runParallel(n, workers int, job func(i int) error) error {
+	workers = max(1, min(workers, n))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	next := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next >= n || first != nil {
+					mu.Unlock()
+					return
+				}
+				i := next
+				next++
+				mu.Unlock()
+				if err := job(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// judge evaluates a model on every type's test part, C^te and the whole test.
+func judge(m Learner, sp *TypeSplits) (row []float64, cTest, all float64) {
+	row = make([]float64, len(sp.Types))
+	for j, p := range sp.Types {
+		row[j] = accuracy(m, p.Test)
+	}
+	return row, accuracy(m, sp.C.Test), accuracy(m, sp.AllTest())
+}
+
+// Quality fine-tunes one model per type on F_i^tr and C^tr under the
+// Compatibility constraint and scores the types (Phase I). Finished runs are
+// kept in store under prefix and reused.
+func Quality(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store, prefix string, workers int, log Progress) (*Scores, []TypeRun, error) {
+	k := len(sp.Types)
+	runs := make([]TypeRun, k)
+	err := runParallel(k, workers, func(i int) error {
+		spec := TuneSpec{Train: sp.Types[i].Train, Val: sp.Types[i].Val, CTrain: sp.C.Train, CVal: sp.C.Val, Constrain: true}
+		key := fmt.Sprintf("%s/quality-type%d", prefix, i+1)
+		fp := Fingerprint(struct {
+			Spec TuneSpec
+			Test *TypeSplits
+			P    Protocol
+			Seed uint64
+		}{spec, sp, p, seed})
+		if store.Load(key, fp, &runs[i]) {
+			log("%s: type %d/%d already done (picked epoch %d), reused", prefix, i+1, k, runs[i].Tune.Epoch)
+			return nil
+		}
+		m, res, err := FineTune(base, spec, p, Derive(seed, key), nil)
+		if err != nil {
+			return fmt.Errorf("type %d: %w", i+1, err)
+		}
+		row, cTest, all := judge(m, sp)
+		runs[i] = TypeRun{Tune: res, Row: row, CTest: cTest, All: all}
+		log("%s: type %d/%d fine-tuned: epoch %d of %d, F val %.3f, C val %.3f, L %.3f, C test %.3f",
+			prefix, i+1, k, res.Epoch, res.Epochs, res.FValAcc, res.CValAcc, row[i], cTest)
+		return store.Save(key, fp, runs[i])
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	matrix := make([][]float64, k)
+	cTest := make([]float64, k)
+	for i, r := range runs {
+		matrix[i], cTest[i] = r.Row, r.CTest
+	}
+	s, err := Score(matrix, cTest)
+	return s, runs, err
+}
