@@ -82,12 +82,15 @@ func (s ConvShape) chunk() int {
 	if lim := convMaxColFloats / max(1, crs*ohw); nb > lim {
 		nb = lim
 	}
-	return max(1, min(nb, s.N))
+	nb = max(1, min(nb, s.N))
+	chunks := (s.N + nb - 1) / nb
+	return (s.N + chunks - 1) / chunks // equal chunks, no small tail
 }
 
 // convWork is the reusable workspace of one convolution call.
 type convWork struct {
 	col, mat []float32
+	idx      []int32
 	wg       sync.WaitGroup
 	im       im2colJob
 	c2i      col2imJob
@@ -113,10 +116,26 @@ func (ws *convWork) lower(s ConvShape, x []float32, n0, nb int) []float32 {
 	}
 	crs := s.C * s.R * s.S
 	ws.col = growF32(ws.col, crs*nb*oh*ow)
-	ws.im = im2colJob{s: s, oh: oh, ow: ow, nb: nb, x: x[n0*chw : (n0+nb)*chw], col: ws.col}
+	ws.im = im2colJob{s: s, oh: oh, ow: ow, nb: nb, x: x[n0*chw : (n0+nb)*chw], col: ws.col, idx: ws.table(s)}
 	parallelRange(&ws.wg, crs, crs*nb*oh*ow, &ws.im)
 	ws.im = im2colJob{}
 	return ws.col
+}
+
+// table returns the gather table for small planes (nil for wide ones),
+// rebuilt on every call: it is tiny next to the data it indexes.
+func (ws *convWork) table(s ConvShape) []int32 {
+	oh, ow := s.OutH(), s.OutW()
+	if !smallPlane(ow) {
+		return nil
+	}
+	n := s.R * s.S * oh * ow
+	if cap(ws.idx) < n {
+		ws.idx = make([]int32, n)
+	}
+	ws.idx = ws.idx[:n]
+	gatherTable(s, oh, ow, ws.idx)
+	return ws.idx
 }
 
 // gatherDy returns dy of images n0..n0+nb-1 as K x nb*ohw (row stride
@@ -215,7 +234,7 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 		}
 		ws.col = growF32(ws.col, crs*cols)
 		Sgemm(true, false, crs, cols, s.K, 1, w, crs, g, cols, 0, ws.col, cols)
-		ws.c2i = col2imJob{s: s, oh: oh, ow: ow, nb: b, col: ws.col, dx: dx[n0*chw : (n0+b)*chw]}
+		ws.c2i = col2imJob{s: s, oh: oh, ow: ow, nb: b, col: ws.col, dx: dx[n0*chw : (n0+b)*chw], idx: ws.table(s)}
 		parallelRange(&ws.wg, b*s.C, crs*cols, &ws.c2i)
 		ws.c2i = col2imJob{}
 	}

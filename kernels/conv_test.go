@@ -189,11 +189,14 @@ func awkwardShapes() []ConvShape {
 // withChunking runs f under several chunk policies, so multi-image chunks
 // and the single-image no-copy paths are both exercised on small shapes.
 func withChunking(t *testing.T, f func(t *testing.T)) {
-	oldT, oldM := convTargetCols, convMaxColFloats
-	defer func() { convTargetCols, convMaxColFloats = oldT, oldM }()
-	for _, p := range []struct{ target, max int }{{1, 1 << 22}, {40, 1 << 22}, {1 << 20, 1 << 22}, {1 << 20, 100}} {
-		convTargetCols, convMaxColFloats = p.target, p.max
-		t.Run(fmt.Sprintf("cols=%d,max=%d", p.target, p.max), f)
+	oldT, oldM, oldS := convTargetCols, convMaxColFloats, convSmallOW
+	defer func() { convTargetCols, convMaxColFloats, convSmallOW = oldT, oldM, oldS }()
+	for _, p := range []struct{ target, max, small int }{
+		{1, 1 << 22, 0}, {40, 1 << 22, 0}, {1 << 20, 1 << 22, 0}, {1 << 20, 100, 0},
+		{1, 1 << 22, 1 << 20}, {40, 1 << 22, 1 << 20}, {1 << 20, 1 << 22, 1 << 20},
+	} {
+		convTargetCols, convMaxColFloats, convSmallOW = p.target, p.max, p.small
+		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d", p.target, p.max, p.small), f)
 	}
 }
 

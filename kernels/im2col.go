@@ -25,6 +25,36 @@ type im2colJob struct {
 	nb     int
 	x      []float32 // nb images, C x H x W each
 	col    []float32 // C*R*S x nb*oh*ow
+	idx    []int32   // small planes: R*S x oh*ow in-plane source offsets, -1 for padding
+}
+
+// smallPlane selects the gather-table path: for narrow outputs the per-row
+// copy/clear calls of the general path cost more than the data they move.
+func smallPlane(ow int) bool { return ow < convSmallOW }
+
+// convSmallOW is a variable so tests can run both paths on any shape.
+var convSmallOW = 16
+
+// gatherTable fills idx (R*S x oh*ow) with the in-plane input offset read by
+// each output pixel for each filter tap, -1 where it falls in the padding.
+func gatherTable(s ConvShape, oh, ow int, idx []int32) {
+	t := 0
+	for r := 0; r < s.R; r++ {
+		for q := 0; q < s.S; q++ {
+			for i := 0; i < oh; i++ {
+				hi := i*s.StrideH - s.PadH + r
+				for j := 0; j < ow; j++ {
+					wi := j*s.StrideW - s.PadW + q
+					if hi < 0 || hi >= s.H || wi < 0 || wi >= s.W {
+						idx[t] = -1
+					} else {
+						idx[t] = int32(hi*s.W + wi)
+					}
+					t++
+				}
+			}
+		}
+	}
 }
 
 // runRange fills rows [lo, hi) of the column matrix.
@@ -35,6 +65,26 @@ func (j *im2colJob) runRange(lo, hi int) {
 	cols := j.nb * ohw
 	hw := s.H * s.W
 	chw := s.C * hw
+	if j.idx != nil {
+		rs := s.R * s.S
+		for row := lo; row < hi; row++ {
+			c, tap := row/rs, row%rs
+			tbl := j.idx[tap*ohw : (tap+1)*ohw]
+			dst := j.col[row*cols : (row+1)*cols]
+			for n := 0; n < j.nb; n++ {
+				xp := j.x[n*chw+c*hw : n*chw+(c+1)*hw]
+				d := dst[n*ohw : (n+1)*ohw]
+				for t, o := range tbl {
+					if o >= 0 {
+						d[t] = xp[o]
+					} else {
+						d[t] = 0
+					}
+				}
+			}
+		}
+		return
+	}
 	for row := lo; row < hi; row++ {
 		q := row % s.S
 		r := (row / s.S) % s.R
@@ -74,6 +124,7 @@ type col2imJob struct {
 	nb     int
 	col    []float32 // C*R*S x nb*oh*ow
 	dx     []float32 // nb images, overwritten
+	idx    []int32   // as im2colJob.idx, or nil
 }
 
 // runRange overwrites input planes [lo, hi) (plane = image*C + channel) with
@@ -89,6 +140,19 @@ func (j *col2imJob) runRange(lo, hi int) {
 		n, c := p/s.C, p%s.C
 		dxp := j.dx[p*hw : (p+1)*hw]
 		clear(dxp)
+		if j.idx != nil {
+			rs := s.R * s.S
+			for tap := 0; tap < rs; tap++ {
+				row := c*rs + tap
+				src := j.col[row*cols+n*ohw : row*cols+(n+1)*ohw]
+				for t, o := range j.idx[tap*ohw : (tap+1)*ohw] {
+					if o >= 0 {
+						dxp[o] += src[t]
+					}
+				}
+			}
+			continue
+		}
 		for r := 0; r < s.R; r++ {
 			for q := 0; q < s.S; q++ {
 				row := (c*s.R+r)*s.S + q

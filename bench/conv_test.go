@@ -1,0 +1,92 @@
+package bench
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"remedy/kernels"
+)
+
+// convLayers are the paper's VGG layers (3x3, pad 1, stride 1) at the input
+// size each sees, plus the 1x1 head.
+var convLayers = []struct {
+	name         string
+	c, k, hw, rs int
+	stride, pad  int
+}{
+	{"3-16x28", 3, 16, 28, 3, 1, 1},
+	{"16-32x14", 16, 32, 14, 3, 1, 1},
+	{"32-128x7", 32, 128, 7, 3, 1, 1},
+	{"128-128x7", 128, 128, 7, 3, 1, 1},
+	{"128-256x3", 128, 256, 3, 3, 1, 1},
+	{"256-256x3", 256, 256, 3, 3, 1, 1},
+	{"256-2x3", 256, 2, 3, 1, 1, 0},
+}
+
+const convBatch = 128
+
+// BenchmarkConv reports GFLOP/s (2*N*K*C*R*S*OH*OW per pass) for each pass,
+// and for pass=gemm the plain Sgemm of the same M x N x K (K x N*OH*OW x
+// C*R*S, no lowering), the yardstick the conv passes are compared with.
+func BenchmarkConv(b *testing.B) {
+	for _, l := range convLayers {
+		s := kernels.ConvShape{N: convBatch, C: l.c, H: l.hw, W: l.hw, K: l.k, R: l.rs, S: l.rs,
+			StrideH: l.stride, StrideW: l.stride, PadH: l.pad, PadW: l.pad}
+		r := rand.New(rand.NewPCG(1, uint64(l.c)))
+		rnd := func(n int) []float32 {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = r.Float32() - 0.5
+			}
+			return v
+		}
+		ohw := s.OutH() * s.OutW()
+		crs := s.C * s.R * s.S
+		x := rnd(s.N * s.C * s.H * s.W)
+		w := rnd(s.WeightLen())
+		bias := rnd(s.K)
+		dy := rnd(s.N * s.K * ohw)
+		y := make([]float32, len(dy))
+		dx := make([]float32, len(x))
+		dw := make([]float32, len(w))
+		db := make([]float32, s.K)
+		var per []float32
+		flops := 2 * float64(s.N) * float64(s.K) * float64(crs) * float64(ohw)
+		passes := []struct {
+			name string
+			fn   func()
+		}{
+			{"fwd", func() { kernels.ConvForward(s, x, w, bias, y) }},
+			{"bwd_data", func() { kernels.ConvBackwardData(s, dy, w, dx) }},
+			{"bwd_weight", func() { kernels.ConvBackwardWeight(s, x, dy, dw, db) }},
+			{"per_sample_weight", func() { kernels.ConvPerSampleWeight(s, x, dy, per) }},
+			{"gemm", nil},
+		}
+		for _, p := range passes {
+			b.Run(fmt.Sprintf("layer=%s/pass=%s", l.name, p.name), func(b *testing.B) {
+				fn := p.fn
+				switch p.name {
+				case "per_sample_weight":
+					per = make([]float32, s.N*s.WeightLen())
+				case "gemm":
+					bm := make([]float32, crs*s.N*ohw)
+					cm := make([]float32, s.K*s.N*ohw)
+					fn = func() {
+						kernels.Sgemm(false, false, s.K, s.N*ohw, crs, 1, w, crs, bm, s.N*ohw, 0, cm, s.N*ohw)
+					}
+				}
+				fn() // warm the workspaces
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					fn()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				if p.name == "per_sample_weight" {
+					per = nil
+				}
+			})
+		}
+	}
+}
