@@ -91,7 +91,9 @@ func (s ConvShape) chunk() int {
 type convWork struct {
 	col, mat []float32
 	idx      []int32
+	serial   bool // running inside a batch-split worker: no nested parallelRange
 	wg       sync.WaitGroup
+	split    convSplitJob
 	im       im2colJob
 	c2i      col2imJob
 	lay      layoutJob
@@ -117,7 +119,7 @@ func (ws *convWork) lower(s ConvShape, x []float32, n0, nb int) []float32 {
 	crs := s.C * s.R * s.S
 	ws.col = growF32(ws.col, crs*nb*oh*ow)
 	ws.im = im2colJob{s: s, oh: oh, ow: ow, nb: nb, x: x[n0*chw : (n0+nb)*chw], col: ws.col, idx: ws.table(s)}
-	parallelRange(&ws.wg, crs, crs*nb*oh*ow, &ws.im)
+	ws.run(crs, crs*nb*oh*ow, &ws.im)
 	ws.im = im2colJob{}
 	return ws.col
 }
@@ -148,9 +150,17 @@ func (ws *convWork) gatherDy(s ConvShape, dy []float32, n0, nb int) []float32 {
 	}
 	ws.mat = growF32(ws.mat, nb*kohw)
 	ws.lay = layoutJob{k: s.K, nb: nb, ohw: ohw, mat: ws.mat, nchw: dy[n0*kohw : (n0+nb)*kohw]}
-	parallelRange(&ws.wg, s.K*nb, nb*kohw, &ws.lay)
+	ws.run(s.K*nb, nb*kohw, &ws.lay)
 	ws.lay = layoutJob{}
 	return ws.mat
+}
+
+func (ws *convWork) run(n, work int, j rangeJob) {
+	if ws.serial {
+		j.runRange(0, n)
+		return
+	}
+	parallelRange(&ws.wg, n, work, j)
 }
 
 func getConvWork() *convWork  { return convPool.Get().(*convWork) }
@@ -261,18 +271,91 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 	}
 	if crs > 0 {
 		ws := getConvWork()
-		nb := s.chunk()
-		for n0 := 0; n0 < s.N; n0 += nb {
-			b := min(nb, s.N-n0)
-			cols := b * ohw
-			col := ws.lower(s, x, n0, b)
-			g := ws.gatherDy(s, dy, n0, b)
-			Sgemm(false, true, s.K, crs, cols, 1, g, cols, col, cols, 1, dw, crs)
+		if t := splitThreads(s); t > 1 {
+			ws.split = convSplitJob{s: s, x: x, dy: dy, dw: dw, t: t}
+			wl := s.WeightLen()
+			ws.col = growF32(ws.col, (t-1)*wl)
+			ws.split.parts = ws.col
+			parallelRange(&ws.wg, t, s.N*wl, &ws.split)
+			ws.split = convSplitJob{}
+			for p := 0; p < t-1; p++ { // fixed order: thread 0's images first
+				for i, v := range ws.col[p*wl : (p+1)*wl] {
+					dw[i] += v
+				}
+			}
+		} else {
+			ws.weightRange(s, x, dy, 0, s.N, dw)
 		}
 		putConvWork(ws)
 	}
 	if db != nil {
 		biasGrad(s, dy, db)
+	}
+}
+
+// weightRange adds the weight gradient of images [n0, n1) to dw.
+func (ws *convWork) weightRange(s ConvShape, x, dy []float32, n0, n1 int, dw []float32) {
+	ohw := s.OutH() * s.OutW()
+	crs := s.C * s.R * s.S
+	sub := s
+	sub.N = n1 - n0
+	nb := sub.chunk()
+	for c0 := n0; c0 < n1; c0 += nb {
+		b := min(nb, n1-c0)
+		cols := b * ohw
+		col := ws.lower(s, x, c0, b)
+		g := ws.gatherDy(s, dy, c0, b)
+		Sgemm(false, true, s.K, crs, cols, 1, g, cols, col, cols, 1, dw, crs)
+	}
+}
+
+// convSplitOut is the largest weight count (K*C*R*S) for which the weight
+// gradients split the batch over threads: Sgemm splits only over the output,
+// and a small output (16 x 27 in the VGG's first layer) gives it nothing to
+// split, while the batch always can be.
+const convSplitOut = 1 << 16
+
+// splitThreads is how many batch groups a weight-gradient pass uses (1 = let
+// Sgemm thread the work). It depends only on the shape and Threads(), so
+// results are bit-identical for a given thread count.
+func splitThreads(s ConvShape) int {
+	if s.WeightLen() > convSplitOut {
+		return 1
+	}
+	return max(1, min(Threads(), s.N))
+}
+
+// convSplitJob is one batch group per index: group g covers images
+// [g*N/t, (g+1)*N/t). For the batch-summed gradient group 0 accumulates into
+// dw and group g > 0 into parts[(g-1)*wl:], reduced afterwards in group
+// order; for per-sample gradients each group writes its own rows.
+type convSplitJob struct {
+	s         ConvShape
+	x, dy     []float32
+	dw, parts []float32
+	dwPer     []float32 // per-sample mode when non-nil
+	t         int
+}
+
+func (j *convSplitJob) runRange(lo, hi int) {
+	s := j.s
+	wl := s.WeightLen()
+	for g := lo; g < hi; g++ {
+		n0, n1 := g*s.N/j.t, (g+1)*s.N/j.t
+		ws := getConvWork()
+		ws.serial = true
+		if j.dwPer != nil {
+			ws.perSampleRange(s, j.x, j.dy, n0, n1, j.dwPer)
+		} else {
+			dst := j.dw
+			if g > 0 {
+				dst = j.parts[(g-1)*wl : g*wl]
+				clear(dst)
+			}
+			ws.weightRange(s, j.x, j.dy, n0, n1, dst)
+		}
+		ws.serial = false
+		putConvWork(ws)
 	}
 }
 
@@ -316,8 +399,6 @@ func ConvPerSampleWeight(s ConvShape, x, dy, dwPer []float32) {
 	convNeed(op, "dy", len(dy), s.yLen())
 	convNeed(op, "dwPer", len(dwPer), s.N*s.WeightLen())
 	ohw := s.OutH() * s.OutW()
-	kohw := s.K * ohw
-	crs := s.C * s.R * s.S
 	wl := s.WeightLen()
 	if s.N == 0 || wl == 0 {
 		return
@@ -327,9 +408,25 @@ func ConvPerSampleWeight(s ConvShape, x, dy, dwPer []float32) {
 		return
 	}
 	ws := getConvWork()
-	for n := 0; n < s.N; n++ {
+	if t := splitThreads(s); t > 1 {
+		ws.split = convSplitJob{s: s, x: x, dy: dy, dwPer: dwPer, t: t}
+		parallelRange(&ws.wg, t, s.N*wl, &ws.split)
+		ws.split = convSplitJob{}
+	} else {
+		ws.perSampleRange(s, x, dy, 0, s.N, dwPer)
+	}
+	putConvWork(ws)
+}
+
+// perSampleRange writes the weight gradients of images [n0, n1) into their
+// rows of dwPer.
+func (ws *convWork) perSampleRange(s ConvShape, x, dy []float32, n0, n1 int, dwPer []float32) {
+	ohw := s.OutH() * s.OutW()
+	kohw := s.K * ohw
+	crs := s.C * s.R * s.S
+	wl := s.WeightLen()
+	for n := n0; n < n1; n++ {
 		col := ws.lower(s, x, n, 1)
 		Sgemm(false, true, s.K, crs, ohw, 1, dy[n*kohw:(n+1)*kohw], ohw, col, ohw, 0, dwPer[n*wl:(n+1)*wl], crs)
 	}
-	putConvWork(ws)
 }

@@ -189,14 +189,15 @@ func awkwardShapes() []ConvShape {
 // withChunking runs f under several chunk policies, so multi-image chunks
 // and the single-image no-copy paths are both exercised on small shapes.
 func withChunking(t *testing.T, f func(t *testing.T)) {
-	oldT, oldM, oldS := convTargetCols, convMaxColFloats, convSmallOW
-	defer func() { convTargetCols, convMaxColFloats, convSmallOW = oldT, oldM, oldS }()
-	for _, p := range []struct{ target, max, small int }{
-		{1, 1 << 22, 0}, {40, 1 << 22, 0}, {1 << 20, 1 << 22, 0}, {1 << 20, 100, 0},
-		{1, 1 << 22, 1 << 20}, {40, 1 << 22, 1 << 20}, {1 << 20, 1 << 22, 1 << 20},
+	oldT, oldM, oldS, oldTh := convTargetCols, convMaxColFloats, convSmallOW, Threads()
+	defer func() { convTargetCols, convMaxColFloats, convSmallOW = oldT, oldM, oldS; SetThreads(oldTh) }()
+	for _, p := range []struct{ target, max, small, threads int }{
+		{1, 1 << 22, 0, 1}, {40, 1 << 22, 0, 2}, {1 << 20, 1 << 22, 0, 3}, {1 << 20, 100, 0, 2},
+		{1, 1 << 22, 1 << 20, 3}, {40, 1 << 22, 1 << 20, 1}, {1 << 20, 1 << 22, 1 << 20, 2},
 	} {
 		convTargetCols, convMaxColFloats, convSmallOW = p.target, p.max, p.small
-		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d", p.target, p.max, p.small), f)
+		SetThreads(p.threads)
+		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d,threads=%d", p.target, p.max, p.small, p.threads), f)
 	}
 }
 
