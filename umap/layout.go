@@ -1,0 +1,142 @@
+package umap
+
+// LayoutParams are the SGD settings of OptimizeLayout.
+type LayoutParams struct {
+	A, B               float64
+	NEpochs            int
+	LearningRate       float64 // initial alpha, decayed linearly to 0
+	NegativeSampleRate int
+	RepulsionStrength  float64 // gamma
+	Seed               int64
+	Threads            int
+}
+
+// EpochsPerSample returns n_epochs / (n_epochs * w / max w) per edge (-1 for
+// zero weights), as umap-learn's make_epochs_per_sample.
+func EpochsPerSample(w []float32, nEpochs int) []float64 {
+	var mx float32
+	for _, v := range w {
+		if v > mx {
+			mx = v
+		}
+	}
+	out := make([]float64, len(w))
+	for i, v := range w {
+		ns := float64(nEpochs) * (float64(v) / float64(mx))
+		if ns > 0 {
+			out[i] = float64(nEpochs) / ns
+		} else {
+			out[i] = -1
+		}
+	}
+	return out
+}
+
+func clip4(v float32) float32 {
+	if v > 4 {
+		return 4
+	}
+	if v < -4 {
+		return -4
+	}
+	return v
+}
+
+// OptimizeLayout runs UMAP's stochastic gradient descent on emb (n x dim,
+// row-major, changed in place) for the symmetric graph g.
+//
+// Deterministic parallel scheme: at the start of each epoch the embedding is
+// copied to a snapshot. Each vertex is updated only through its own outgoing
+// edges (g is symmetric, so every pair is seen from both ends), moving only
+// itself, reading the other end and negative samples from the snapshot. The
+// attractive step is applied twice because umap-learn moves both ends for
+// each of the two directed copies of an edge. Negative samples come from a
+// generator keyed by (seed, epoch, edge). A vertex's result thus depends on
+// nothing another goroutine does during the epoch, and the output is the
+// same for any thread count.
+func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
+	threads := defaultThreads(p.Threads)
+	eps := EpochsPerSample(g.Data, p.NEpochs)
+	nE := len(eps)
+	nextSample := make([]float64, nE)
+	epn := make([]float64, nE)
+	nextNeg := make([]float64, nE)
+	nsr := float64(p.NegativeSampleRate)
+	for e := range eps {
+		nextSample[e] = eps[e]
+		epn[e] = eps[e] / nsr
+		nextNeg[e] = epn[e]
+	}
+	// balance the vertex ranges by edge count
+	threads = min(threads, n)
+	bounds := make([]int, threads+1)
+	for t := 1; t < threads; t++ {
+		target := t * nE / threads
+		lo, hi := 0, n
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if g.Indptr[mid] < target {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		bounds[t] = max(lo, bounds[t-1])
+	}
+	bounds[threads] = n
+	snap := make([]float32, len(emb))
+	seed := uint64(p.Seed)
+	for epoch := 0; epoch < p.NEpochs; epoch++ {
+		alpha := float32(p.LearningRate * (1 - float64(epoch)/float64(p.NEpochs)))
+		fe := float64(epoch)
+		copy(snap, emb)
+		parallelBounds(bounds, func(_, lo, hi int) {
+			for j := lo; j < hi; j++ {
+				cur := emb[j*dim : (j+1)*dim]
+				for e := g.Indptr[j]; e < g.Indptr[j+1]; e++ {
+					if nextSample[e] > fe || eps[e] < 0 {
+						continue
+					}
+					k := int(g.Indices[e])
+					other := snap[k*dim : (k+1)*dim]
+					d2 := sqDist(cur, other)
+					var gc float32
+					if d2 > 0 {
+						// -2ab d^(2(b-1)) / (1 + a d^(2b)), d2 = d^2
+						pb := powPos(float64(d2), p.B)
+						gc = float32(-2 * p.A * p.B * (pb / float64(d2)) / (p.A*pb + 1))
+					}
+					for t := range cur {
+						gd := clip4(gc * (cur[t] - other[t]))
+						cur[t] += 2 * gd * alpha
+					}
+					nextSample[e] += eps[e]
+					nneg := int((fe - nextNeg[e]) / epn[e])
+					if nneg > 0 {
+						r := newRNG(seed, uint64(epoch), uint64(e))
+						for s := 0; s < nneg; s++ {
+							k := r.intn(n)
+							if k == j {
+								continue
+							}
+							other := snap[k*dim : (k+1)*dim]
+							d2 := sqDist(cur, other)
+							if d2 > 0 {
+								pb := powPos(float64(d2), p.B)
+								gc := float32(2 * p.RepulsionStrength * p.B / ((0.001 + float64(d2)) * (p.A*pb + 1)))
+								for t := range cur {
+									cur[t] += clip4(gc*(cur[t]-other[t])) * alpha
+								}
+							} else {
+								for t := range cur {
+									cur[t] += 4 * alpha
+								}
+							}
+						}
+						nextNeg[e] += float64(nneg) * epn[e]
+					}
+				}
+			}
+		})
+	}
+}
