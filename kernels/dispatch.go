@@ -21,6 +21,10 @@ type impl struct {
 	name      string
 	available bool // the running CPU supports it
 	gemm      microKernel
+	// Optional vector primitives for skinny GEMMs (m or n <= skinnyMax);
+	// nil means the pure-Go dotGo / axpyGo. Both take equal-length slices.
+	dot  func(x, y []float32) float32
+	axpy func(alpha float32, x, y []float32) // y += alpha*x
 }
 
 var impls = []impl{{name: "generic", available: true, gemm: genericMicro}}

@@ -1,13 +1,35 @@
 package kernels
 
+import (
+	"sync"
+	"unsafe"
+)
+
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C for row-major float32
 // matrices, where op(X) is X or its transpose. op(A) is m x k, op(B) is k x n,
 // C is m x n; lda, ldb, ldc are the row strides of A, B, C as stored.
 // As in BLAS, beta == 0 overwrites C without reading it (NaN in C does not
 // propagate), and alpha == 0 skips the product.
+//
+// Work is split over Threads() goroutines by rows or columns of C only, never
+// over k, and split points fall on register-tile boundaries, so every element
+// of C sees the same sequence of operations whatever the thread count: results
+// are bit-identical across thread counts (for a given kernel path).
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	sgemmRef(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	scaleC(m, n, beta, c, ldc)
+	if alpha == 0 || k == 0 {
+		return
+	}
+	g := gemmArgs{p: &cur, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	if m <= skinnyMax || n <= skinnyMax {
+		g.skinny = true
+	}
+	runGemm(&g)
 }
 
 func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
@@ -38,33 +60,310 @@ func checkGemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float
 	need("C", m, n, ldc, len(c))
 }
 
-// sgemmRef is the plain reference: a triple loop with float32 accumulation.
-func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// scaleC applies beta to C before any product is added.
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
 	for i := 0; i < m; i++ {
-		for j := 0; j < n; j++ {
-			var s float32
-			if alpha != 0 {
-				for p := 0; p < k; p++ {
-					var av, bv float32
-					if transA {
-						av = a[p*lda+i]
-					} else {
-						av = a[i*lda+p]
-					}
-					if transB {
-						bv = b[j*ldb+p]
-					} else {
-						bv = b[p*ldb+j]
-					}
-					s += av * bv
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// Cache blocking, in elements. kc*nr*4 bytes of B~ (32 KiB for the 12x32
+// kernel) stay in the 48 KiB L1 while the mc x kc block of A~ (~190 KiB)
+// streams from the 1 MiB L2; B~'s kc x nc block lives in L3. Variables so
+// tests can shrink them and cross every block boundary with small matrices.
+var (
+	blockKC = 256
+	blockMC = 192
+	blockNC = 2048
+)
+
+// skinnyMax is the largest m or n that takes the unpacked skinny path.
+const skinnyMax = 8
+
+// minParallelWork (multiply-adds) below which Sgemm stays on one goroutine.
+var minParallelWork = 1 << 18
+
+type gemmArgs struct {
+	p              *impl
+	skinny         bool
+	skinnyRows     bool // skinny with m <= skinnyMax (else n <= skinnyMax); fixed before splitting
+	transA, transB bool
+	m, n, k        int
+	alpha          float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+	pre            []float32 // skinny path: the small operand, gathered once
+	wg             *sync.WaitGroup
+}
+
+// gemmJob is the pooled per-call state of a multi-threaded Sgemm.
+type gemmJob struct {
+	wg    sync.WaitGroup
+	parts []gemmArgs
+}
+
+var gemmJobs = sync.Pool{New: func() any { return new(gemmJob) }}
+
+// Persistent workers, so a parallel call allocates nothing.
+var (
+	workerMu  sync.Mutex
+	workerN   int
+	workQueue = make(chan *gemmArgs, 64)
+)
+
+func ensureWorkers(n int) {
+	workerMu.Lock()
+	for workerN < n {
+		workerN++
+		go func() {
+			for g := range workQueue {
+				g.run()
+				g.wg.Done()
+			}
+		}()
+	}
+	workerMu.Unlock()
+}
+
+// runGemm splits C into parts along its larger dimension (at multiples of the
+// register tile), runs part 0 on the calling goroutine and the rest on workers.
+func runGemm(g *gemmArgs) {
+	t := Threads()
+	if work := g.m * g.n * g.k; work < minParallelWork*t {
+		t = max(1, work/minParallelWork)
+	}
+	var skinnyBuf *gemmBuf
+	if g.skinny {
+		skinnyBuf = g.gatherSmall()
+		defer gemmBufs.Put(skinnyBuf)
+	}
+	alongN := g.n >= g.m
+	if g.skinny {
+		alongN = g.skinnyRows // split the long side; pre covers the short one
+	}
+	dim, unit := g.m, g.p.gemm.mr
+	if alongN {
+		dim, unit = g.n, g.p.gemm.nr
+	}
+	if g.skinny {
+		unit = 64
+	}
+	chunk := (dim + t - 1) / t
+	chunk = (chunk + unit - 1) / unit * unit
+	t = (dim + chunk - 1) / chunk
+	if t <= 1 {
+		g.run()
+		return
+	}
+	job := gemmJobs.Get().(*gemmJob)
+	if cap(job.parts) < t {
+		job.parts = make([]gemmArgs, t)
+	}
+	parts := job.parts[:t]
+	for i := range parts {
+		lo := i * chunk
+		hi := min(dim, lo+chunk)
+		parts[i] = g.sub(alongN, lo, hi)
+		parts[i].wg = &job.wg
+	}
+	ensureWorkers(t - 1)
+	job.wg.Add(t - 1)
+	for i := 1; i < t; i++ {
+		workQueue <- &parts[i]
+	}
+	parts[0].run()
+	job.wg.Wait()
+	clear(parts) // drop references to the caller's slices
+	gemmJobs.Put(job)
+}
+
+// sub is the part of the product covering C columns (alongN) or rows lo..hi.
+// The skinny path's gathered operand (pre) is never split.
+func (g *gemmArgs) sub(alongN bool, lo, hi int) gemmArgs {
+	s := *g
+	if alongN {
+		s.n = hi - lo
+		s.c = g.c[lo:]
+		if g.transB {
+			s.b = g.b[lo*g.ldb:]
+		} else {
+			s.b = g.b[lo:]
+		}
+		return s
+	}
+	s.m = hi - lo
+	s.c = g.c[lo*g.ldc:]
+	if g.transA {
+		s.a = g.a[lo:]
+	} else {
+		s.a = g.a[lo*g.lda:]
+	}
+	return s
+}
+
+func (g *gemmArgs) run() {
+	if g.skinny {
+		g.runSkinny()
+		return
+	}
+	buf := gemmBufs.Get().(*gemmBuf)
+	g.blocked(buf)
+	gemmBufs.Put(buf)
+}
+
+// gemmBuf holds one goroutine's packing buffers, reused through gemmBufs.
+type gemmBuf struct {
+	a, b, tile, small []float32
+}
+
+var gemmBufs = sync.Pool{New: func() any { return new(gemmBuf) }}
+
+// aligned returns a zero-offset-from-64-bytes slice of length n backed by *buf,
+// growing *buf when needed (full cache lines keep the kernels' loads whole).
+func aligned(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n+16 {
+		*buf = make([]float32, n+16)
+	}
+	s := (*buf)[:cap(*buf)]
+	off := int(uintptr(unsafe.Pointer(&s[0]))&63) / 4
+	if off != 0 {
+		off = 16 - off
+	}
+	return s[off : off+n]
+}
+
+// blocked is the Goto/BLIS loop nest: for each nc-wide block of columns and
+// kc-deep slice of k, pack B~ once; for each mc-high block of rows pack A~
+// (alpha folded in) and sweep the register tiles.
+func (g *gemmArgs) blocked(buf *gemmBuf) {
+	uk := g.p.gemm
+	mr, nr := uk.mr, uk.nr
+	kc := blockKC
+	mc := max(mr, blockMC/mr*mr)
+	nc := max(nr, blockNC/nr*nr)
+	nbMax := min(nc, (g.n+nr-1)/nr*nr)
+	mbMax := min(mc, (g.m+mr-1)/mr*mr)
+	kbMax := min(kc, g.k)
+	pb := aligned(&buf.b, kbMax*nbMax)
+	pa := aligned(&buf.a, kbMax*mbMax)
+	tile := aligned(&buf.tile, mr*nr)
+	for jc := 0; jc < g.n; jc += nc {
+		nb := min(nc, g.n-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
+			packB(pb, g.transB, g.b, g.ldb, pc, jc, kb, nb, nr)
+			for ic := 0; ic < g.m; ic += mc {
+				mb := min(mc, g.m-ic)
+				packA(pa, g.transA, g.a, g.lda, ic, pc, mb, kb, mr, g.alpha)
+				macroTile(uk, mb, nb, kb, pa, pb, g.c[ic*g.ldc+jc:], g.ldc, tile)
+			}
+		}
+	}
+}
+
+// macroTile runs the micro-kernel over an mb x nb block of C from packed
+// panels; partial tiles go through the scratch tile so the kernel never
+// touches C outside the block.
+func macroTile(uk microKernel, mb, nb, kb int, pa, pb, c []float32, ldc int, tile []float32) {
+	mr, nr := uk.mr, uk.nr
+	for jr := 0; jr < nb; jr += nr {
+		nw := min(nr, nb-jr)
+		bp := &pb[jr*kb]
+		for ir := 0; ir < mb; ir += mr {
+			mw := min(mr, mb-ir)
+			ap := &pa[ir*kb]
+			if mw == mr && nw == nr {
+				_ = c[(ir+mr-1)*ldc+jr+nr-1]
+				uk.fn(kb, ap, bp, &c[ir*ldc+jr], ldc)
+				continue
+			}
+			clear(tile)
+			uk.fn(kb, ap, bp, &tile[0], nr)
+			for i := 0; i < mw; i++ {
+				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nw]
+				src := tile[i*nr : i*nr+nw]
+				for j, v := range src {
+					dst[j] += v
 				}
 			}
-			ci := &c[i*ldc+j]
-			switch {
-			case beta == 0:
-				*ci = alpha * s
-			default:
-				*ci = alpha*s + beta**ci
+		}
+	}
+}
+
+// packA copies the mb x kb block of alpha*op(A) at (i0, p0) into mr-row
+// panels stored column by column, zero-padding the last panel.
+func packA(dst []float32, trans bool, a []float32, lda, i0, p0, mb, kb, mr int, alpha float32) {
+	for ir := 0; ir < mb; ir += mr {
+		rows := min(mr, mb-ir)
+		panel := dst[ir*kb : ir*kb+mr*kb]
+		if trans {
+			// op(A)[i][p] = a[p*lda+i]: each k step is a contiguous run.
+			for p := 0; p < kb; p++ {
+				src := a[(p0+p)*lda+i0+ir:]
+				src = src[:rows]
+				d := panel[p*mr : p*mr+mr]
+				for i, v := range src {
+					d[i] = alpha * v
+				}
+				clear(d[rows:])
+			}
+			continue
+		}
+		for i := 0; i < rows; i++ {
+			src := a[(i0+ir+i)*lda+p0:]
+			src = src[:kb]
+			for p, v := range src {
+				panel[p*mr+i] = alpha * v
+			}
+		}
+		if rows < mr {
+			for p := 0; p < kb; p++ {
+				clear(panel[p*mr+rows : p*mr+mr])
+			}
+		}
+	}
+}
+
+// packB copies the kb x nb block of op(B) at (p0, j0) into nr-column panels
+// stored row by row, zero-padding the last panel.
+func packB(dst []float32, trans bool, b []float32, ldb, p0, j0, kb, nb, nr int) {
+	for jr := 0; jr < nb; jr += nr {
+		cols := min(nr, nb-jr)
+		panel := dst[jr*kb : jr*kb+nr*kb]
+		if !trans {
+			for p := 0; p < kb; p++ {
+				src := b[(p0+p)*ldb+j0+jr:]
+				d := panel[p*nr : p*nr+nr]
+				copy(d, src[:cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		// op(B)[p][j] = b[j*ldb+p]
+		for j := 0; j < cols; j++ {
+			src := b[(j0+jr+j)*ldb+p0:]
+			src = src[:kb]
+			for p, v := range src {
+				panel[p*nr+j] = v
+			}
+		}
+		if cols < nr {
+			for p := 0; p < kb; p++ {
+				clear(panel[p*nr+cols : p*nr+nr])
 			}
 		}
 	}

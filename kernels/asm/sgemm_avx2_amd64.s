@@ -1,0 +1,108 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Sgemm6x16AVX2: C[6x16] += A~*B~ (layout: see kernels/dispatch.go).
+// Y0..Y11 hold the tile (row i in Y(2i), Y(2i+1)), Y12/Y13 one row of B~,
+// Y14/Y15 alternate as the broadcast of A~[p][i]; k is unrolled by 4.
+
+#define ROW256(ao, t, acc0, acc1) VBROADCASTSS ao(SI), t; VFMADD231PS Y12, t, acc0; VFMADD231PS Y13, t, acc1
+
+#define STEP256(ao, bo) \
+	VMOVUPS bo(DI), Y12; \
+	VMOVUPS bo+32(DI), Y13; \
+	ROW256(ao+0, Y14, Y0, Y1); \
+	ROW256(ao+4, Y15, Y2, Y3); \
+	ROW256(ao+8, Y14, Y4, Y5); \
+	ROW256(ao+12, Y15, Y6, Y7); \
+	ROW256(ao+16, Y14, Y8, Y9); \
+	ROW256(ao+20, Y15, Y10, Y11)
+
+// func Sgemm6x16AVX2(kc int, a, b, c *float32, ldc int)
+TEXT ·Sgemm6x16AVX2(SB), NOSPLIT, $0-40
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ c+24(FP), DX
+	MOVQ ldc+32(FP), R8
+	SHLQ $2, R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	MOVQ DX, R9
+	MOVQ $6, R10
+prefc256:
+	PREFETCHT0 (R9)
+	PREFETCHT0 32(R9)
+	ADDQ R8, R9
+	DECQ R10
+	JNZ prefc256
+
+	MOVQ CX, BX
+	SHRQ $2, BX
+	JZ tail256
+
+loop256:
+	PREFETCHT0 192(SI)
+	STEP256(0, 0)
+	STEP256(24, 64)
+	STEP256(48, 128)
+	STEP256(72, 192)
+	ADDQ $96, SI
+	ADDQ $256, DI
+	DECQ BX
+	JNZ loop256
+
+tail256:
+	ANDQ $3, CX
+	JZ store256
+
+loop256t:
+	STEP256(0, 0)
+	ADDQ $24, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ loop256t
+
+store256:
+	VADDPS (DX), Y0, Y0
+	VMOVUPS Y0, (DX)
+	VADDPS 32(DX), Y1, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y2, Y2
+	VMOVUPS Y2, (DX)
+	VADDPS 32(DX), Y3, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y4, Y4
+	VMOVUPS Y4, (DX)
+	VADDPS 32(DX), Y5, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y6, Y6
+	VMOVUPS Y6, (DX)
+	VADDPS 32(DX), Y7, Y7
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y8, Y8
+	VMOVUPS Y8, (DX)
+	VADDPS 32(DX), Y9, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VADDPS (DX), Y10, Y10
+	VMOVUPS Y10, (DX)
+	VADDPS 32(DX), Y11, Y11
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
