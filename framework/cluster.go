@@ -29,7 +29,7 @@ func DefaultClusterOptions() ClusterOptions {
 type Clustering struct {
 	Types       *Types    `json:"-"`
 	Ks          []int     `json:"ks"`
-	Silhouettes []float64 `json:"silhouettes"`
+	Silhouettes []Num     `json:"silhouettes"`
 	Inertias    []float64 `json:"inertias"`
 	BestK       int       `json:"best_k"`
 	Reduced     []float32 `json:"-"` // n x Dim UMAP embedding that was clustered
@@ -75,7 +75,7 @@ func ClusterFailures(method string, x []float32, n, d int, o ClusterOptions, see
 	if err != nil {
 		return nil, fmt.Errorf("%s clustering (2-D view): %w", method, err)
 	}
-	c := &Clustering{Ks: sel.Ks, Silhouettes: sel.Silhouettes, Inertias: sel.Inertias, BestK: sel.BestK,
+	c := &Clustering{Ks: sel.Ks, Silhouettes: Nums(sel.Silhouettes), Inertias: sel.Inertias, BestK: sel.BestK,
 		Reduced: red, Plane: plane, Centre: make([]float64, n)}
 	for i, l := range best.Labels {
 		var s float64

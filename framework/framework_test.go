@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"encoding/json"
 	"math"
 	"sort"
 	"testing"
@@ -16,12 +17,12 @@ func TestScoreByHand(t *testing.T) {
 	require.Equal(t, []float64{0.9, 0.8, 0.7}, s.Learnability)
 	want := []float64{0.5, 0.6, 0.6}
 	for i := range want {
-		require.InDelta(t, want[i], s.Independence[i], 1e-12)
+		require.InDelta(t, want[i], float64(s.Independence[i]), 1e-12)
 	}
-	require.InDelta(t, 0.8, s.Summary.Learnability.Mean, 1e-12)
+	require.InDelta(t, 0.8, float64(s.Summary.Learnability.Mean), 1e-12)
 	// population std of {0.9,0.8,0.7} = sqrt(2/300)
-	require.InDelta(t, math.Sqrt(0.02/3), s.Summary.Learnability.Std, 1e-12)
-	require.InDelta(t, 0.9, s.Summary.Compatibility.Mean, 1e-12)
+	require.InDelta(t, math.Sqrt(0.02/3), float64(s.Summary.Learnability.Std), 1e-12)
+	require.InDelta(t, 0.9, float64(s.Summary.Compatibility.Mean), 1e-12)
 
 	_, err = Score(m, []float64{1})
 	require.Error(t, err)
@@ -135,4 +136,18 @@ func TestClusterTypesDropsEmpty(t *testing.T) {
 	ty := ClusterTypes("gradient", []int32{0, 2, 2, 0}, 3)
 	require.Equal(t, 2, ty.K)
 	require.Equal(t, []int{0, 1, 1, 0}, ty.Assign)
+}
+
+func TestNumJSON(t *testing.T) {
+	b, err := json.Marshal([]Num{1.5, Num(math.NaN()), Num(math.Inf(1))})
+	require.NoError(t, err)
+	require.Equal(t, "[1.5,null,null]", string(b))
+	var back []Num
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, Num(1.5), back[0])
+	require.True(t, math.IsNaN(float64(back[1])))
+	s, err := Score([][]float64{{0.7}}, []float64{0.9})
+	require.NoError(t, err)
+	_, err = json.Marshal(s) // a lone type's Independence is undefined, not an error
+	require.NoError(t, err)
 }

@@ -50,7 +50,7 @@ func RepairProtocol(p Protocol) Protocol {
 func Repair(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store, prefix string, workers int, log Progress) ([]RepairRow, error) {
 	k := len(sp.Types)
 	row0, c0, a0 := judge(base, sp)
-	rows := []RepairRow{{Method: "none", Label: "pre-repair", PerType: row0, MeanF: NewMeanStd(row0).Mean, CTest: c0, All: a0, KeepsC: c0 >= KeepCMin}}
+	rows := []RepairRow{{Method: "none", Label: "pre-repair", PerType: row0, MeanF: float64(NewMeanStd(row0).Mean), CTest: c0, All: a0, KeepsC: c0 >= KeepCMin}}
 	var fTr, fVal []int
 	for _, t := range sp.Types {
 		fTr = append(fTr, t.Train...)
@@ -115,7 +115,7 @@ func Repair(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store,
 			r.CTest += run.CTest / float64(len(runs))
 			r.All += run.All / float64(len(runs))
 		}
-		r.MeanF = NewMeanStd(r.PerType).Mean
+		r.MeanF = float64(NewMeanStd(r.PerType).Mean)
 		r.KeepsC = r.CTest >= KeepCMin
 		rows = append(rows, r)
 	}

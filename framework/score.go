@@ -12,7 +12,7 @@ type Scores struct {
 	Matrix        [][]float64 `json:"matrix"`
 	CTest         []float64   `json:"c_test"`
 	Learnability  []float64   `json:"learnability"`
-	Independence  []float64   `json:"independence"`
+	Independence  []Num       `json:"independence"`
 	Compatibility []float64   `json:"compatibility"`
 	Summary       Summary     `json:"summary"`
 }
@@ -26,8 +26,8 @@ type Summary struct {
 
 // MeanStd is a mean with its population standard deviation.
 type MeanStd struct {
-	Mean float64 `json:"mean"`
-	Std  float64 `json:"std"`
+	Mean Num `json:"mean"`
+	Std  Num `json:"std"`
 }
 
 func (m MeanStd) String() string { return fmt.Sprintf("%.2f ± %.2f", m.Mean, m.Std) }
@@ -42,7 +42,7 @@ func NewMeanStd(v []float64) MeanStd {
 		}
 	}
 	if n == 0 {
-		return MeanStd{math.NaN(), math.NaN()}
+		return MeanStd{Num(math.NaN()), Num(math.NaN())}
 	}
 	mean := s / n
 	var q float64
@@ -51,7 +51,7 @@ func NewMeanStd(v []float64) MeanStd {
 			q += (x - mean) * (x - mean)
 		}
 	}
-	return MeanStd{mean, math.Sqrt(q / n)}
+	return MeanStd{Num(mean), Num(math.Sqrt(q / n))}
 }
 
 // Score derives Learnability L_i = m(M_i, F_i^te), Independence
@@ -78,9 +78,17 @@ func Score(matrix [][]float64, cTest []float64) (*Scores, error) {
 			}
 			ind = d / float64(k-1)
 		}
-		s.Independence = append(s.Independence, ind)
+		s.Independence = append(s.Independence, Num(ind))
 	}
 	s.Compatibility = append([]float64(nil), cTest...)
-	s.Summary = Summary{NewMeanStd(s.Learnability), NewMeanStd(s.Independence), NewMeanStd(s.Compatibility)}
+	s.Summary = Summary{NewMeanStd(s.Learnability), NewMeanStd(floats(s.Independence)), NewMeanStd(s.Compatibility)}
 	return s, nil
+}
+
+func floats(v []Num) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
 }
