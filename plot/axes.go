@@ -101,9 +101,14 @@ func newSpan(lo, hi float64, pad, snap, integer bool) span {
 		d := (hi - lo) * 0.05
 		lo, hi = lo-d, hi+d
 	}
-	step := niceStep(hi-lo, 5)
-	if integer && step < 1 {
-		step = 1
+	// Aim for about six ticks; when the nice step leaves fewer than four
+	// (e.g. 0.31..0.62 with step 0.1), take the next finer nice step.
+	step := niceStep(hi-lo, 6)
+	if len(ticksIn(lo, hi, step)) < 4 {
+		step = niceStep(hi-lo, 10)
+	}
+	if integer {
+		step = math.Max(1, math.Floor(step)) // 2.5 -> 2
 	}
 	if snap {
 		lo = math.Floor(lo/step+1e-9) * step
@@ -248,6 +253,9 @@ const (
 
 // legendSize is the size of a legend that fits into maxH pixels of height.
 func legendSize(title string, es []legendEntry, maxH int) (w, h int, perCol int) {
+	if len(es) == 0 {
+		return 0, 0, 1
+	}
 	head := 0
 	if title != "" {
 		head = legendRow + 4

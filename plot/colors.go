@@ -67,14 +67,14 @@ var palette = []uint32{
 	0xbcbd22, // olive
 	0x393b79, // navy
 	0xe7ba52, // ochre
-	0x637939, // moss
+	0x1b7f70, // teal
 	0x7b4173, // plum
 	0x9edae5, // pale cyan
 	0xffbb78, // light orange
 	0x98df8a, // light green
 	0xff9896, // salmon
 	0xc5b0d5, // lavender
-	0xaec7e8, // light blue
+	0xdbdb8d, // khaki
 	0x7f7f7f, // grey
 }
 

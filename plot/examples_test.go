@@ -162,6 +162,26 @@ func TestWriteExamples(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+
+	// Font specimen: all printable ASCII at scales 1, 2 and 3, plus vertical text.
+	spec, _ := newCanvas(1200, 330)
+	var all []rune
+	for r := rune(32); r <= 126; r++ {
+		all = append(all, r)
+	}
+	y := 10
+	for _, sc := range []int{1, 2, 3} {
+		for k := 0; k < len(all); k += 32 {
+			DrawText(spec, 10, y, string(all[k:min(k+32, len(all))]), black, sc)
+			y += lineHeight * sc
+		}
+		y += 6
+	}
+	DrawText(spec, 10, y, "Learnability 0.93±0.02, type 10 (n=123): jpgqy", black, 2)
+	DrawTextVertical(spec, 1150, 320, "fine-tuned on", black, 2)
+	if err := savePNG(out("font.png"), spec); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // randomTile is a smooth random texture, tinted by row so rows differ.

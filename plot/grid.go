@@ -155,7 +155,7 @@ func renderGrid(g GridSpec) (*image.RGBA, gridLayout, error) {
 			if t.Marker != nil {
 				cx := float64(x) + (float64(t.Marker.X)+0.5)*float64(s)
 				cy := float64(y) + (float64(t.Marker.Y)+0.5)*float64(s)
-				rad := float64(max(5, 4*s))
+				rad := float64(max(5, min(4*s, min(w, h)/3))) // visible, but inside small tiles
 				clip := img.SubImage(r).(*image.RGBA)
 				ring(clip, cx, cy, rad, 3.5, black)
 				ring(clip, cx, cy, rad, 1.8, markerCol)
