@@ -133,13 +133,17 @@ func TestHeatmapAutoRange(t *testing.T) {
 func TestHeatmapErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := map[string]func(h *HeatmapSpec){
-		"no rows":       func(h *HeatmapSpec) { h.Values = nil; h.RowLabels = nil },
-		"ragged":        func(h *HeatmapSpec) { h.Values[1] = h.Values[1][:2] },
-		"row labels":    func(h *HeatmapSpec) { h.RowLabels = h.RowLabels[:1] },
-		"col labels":    func(h *HeatmapSpec) { h.ColLabels = append(h.ColLabels, "x") },
-		"colormap":      func(h *HeatmapSpec) { h.Colormap = "jet" },
-		"NaN range":     func(h *HeatmapSpec) { h.Max = math.NaN() },
-		"all NaN":       func(h *HeatmapSpec) { h.Min, h.Max = 0, 0; h.Values = [][]float64{{math.NaN()}}; h.RowLabels, h.ColLabels = nil, nil },
+		"no rows":    func(h *HeatmapSpec) { h.Values = nil; h.RowLabels = nil },
+		"ragged":     func(h *HeatmapSpec) { h.Values[1] = h.Values[1][:2] },
+		"row labels": func(h *HeatmapSpec) { h.RowLabels = h.RowLabels[:1] },
+		"col labels": func(h *HeatmapSpec) { h.ColLabels = append(h.ColLabels, "x") },
+		"colormap":   func(h *HeatmapSpec) { h.Colormap = "jet" },
+		"NaN range":  func(h *HeatmapSpec) { h.Max = math.NaN() },
+		"all NaN": func(h *HeatmapSpec) {
+			h.Min, h.Max = 0, 0
+			h.Values = [][]float64{{math.NaN()}}
+			h.RowLabels, h.ColLabels = nil, nil
+		},
 		"empty columns": func(h *HeatmapSpec) { h.Values = [][]float64{{}}; h.RowLabels, h.ColLabels = nil, nil },
 	}
 	for name, f := range bad {

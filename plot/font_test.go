@@ -109,10 +109,10 @@ func TestVerticalTextIsTheRotation(t *testing.T) {
 
 func TestParseGlyphsRejectsBadSource(t *testing.T) {
 	for _, src := range []string{
-		"A .#.",              // short row
-		"A ..x..",            // bad pixel
-		"AB .....",           // two characters
-		"A ..... \nA .....",  // duplicate
+		"A .#.",                             // short row
+		"A ..x..",                           // bad pixel
+		"AB .....",                          // two characters
+		"A ..... \nA .....",                 // duplicate
 		"A " + strings.Repeat("..... ", 10), // too many rows
 	} {
 		if _, err := parseGlyphs(src); err == nil {
