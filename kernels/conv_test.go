@@ -190,7 +190,10 @@ func awkwardShapes() []ConvShape {
 // and the single-image no-copy paths are both exercised on small shapes.
 func withChunking(t *testing.T, f func(t *testing.T)) {
 	oldT, oldM, oldS, oldTh := convTargetCols, convMaxColFloats, convSmallOW, Threads()
-	defer func() { convTargetCols, convMaxColFloats, convSmallOW = oldT, oldM, oldS; SetThreads(oldTh) }()
+	defer func() {
+		convTargetCols, convMaxColFloats, convSmallOW = oldT, oldM, oldS
+		SetThreads(oldTh)
+	}()
 	for _, p := range []struct{ target, max, small, threads int }{
 		{1, 1 << 22, 0, 1}, {40, 1 << 22, 0, 2}, {1 << 20, 1 << 22, 0, 3}, {1 << 20, 100, 0, 2},
 		{1, 1 << 22, 1 << 20, 3}, {40, 1 << 22, 1 << 20, 1}, {1 << 20, 1 << 22, 1 << 20, 2},

@@ -216,3 +216,65 @@ func (j *layoutJob) runRange(lo, hi int) {
 		}
 	}
 }
+
+// im2row is the transpose of im2col: one row per output pixel of each image
+// (nb*oh*ow rows, image-major) holding its C*R*S inputs. It feeds the weight
+// gradients, dW (K x CRS) = dY (K x pixels) * rows, as a non-transposed GEMM
+// operand: packing a transposed column matrix is a strided gather.
+
+// gatherTableT is gatherTable transposed: idx[p*R*S + tap].
+func gatherTableT(s ConvShape, oh, ow int, idx []int32) {
+	rs := s.R * s.S
+	for i := 0; i < oh; i++ {
+		for j := 0; j < ow; j++ {
+			d := idx[(i*ow+j)*rs : (i*ow+j+1)*rs]
+			t := 0
+			for r := 0; r < s.R; r++ {
+				hi := i*s.StrideH - s.PadH + r
+				for q := 0; q < s.S; q++ {
+					wi := j*s.StrideW - s.PadW + q
+					if hi < 0 || hi >= s.H || wi < 0 || wi >= s.W {
+						d[t] = -1
+					} else {
+						d[t] = int32(hi*s.W + wi)
+					}
+					t++
+				}
+			}
+		}
+	}
+}
+
+type im2rowJob struct {
+	s    ConvShape
+	ohw  int
+	x    []float32 // images, C x H x W each
+	rows []float32 // nb*ohw x C*R*S
+	idx  []int32   // gatherTableT
+}
+
+// runRange fills rows [lo, hi).
+func (j *im2rowJob) runRange(lo, hi int) {
+	s := j.s
+	hw := s.H * s.W
+	chw := s.C * hw
+	rs := s.R * s.S
+	crs := s.C * rs
+	for u := lo; u < hi; u++ {
+		n, p := u/j.ohw, u%j.ohw
+		xn := j.x[n*chw : (n+1)*chw]
+		tbl := j.idx[p*rs : (p+1)*rs]
+		dst := j.rows[u*crs : (u+1)*crs]
+		for c := 0; c < s.C; c++ {
+			xp := xn[c*hw : (c+1)*hw]
+			d := dst[c*rs : (c+1)*rs]
+			for t, o := range tbl {
+				if o >= 0 {
+					d[t] = xp[o]
+				} else {
+					d[t] = 0
+				}
+			}
+		}
+	}
+}
