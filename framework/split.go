@@ -56,11 +56,15 @@ func SplitSet(ids []int, strata []int32, seed uint64, name string) (Parts, error
 	if nTrain < 1 {
 		nTrain, nVal, nTest = 1, 1, n-2
 	}
+	// Each part is kept sorted so that it reads back from types.csv as is.
 	p := Parts{
 		Train: append([]int(nil), order[:nTrain]...),
 		Val:   append([]int(nil), order[nTrain:nTrain+nVal]...),
 		Test:  append([]int(nil), order[nTrain+nVal:]...),
 	}
+	sort.Ints(p.Train)
+	sort.Ints(p.Val)
+	sort.Ints(p.Test)
 	return p, nil
 }
 
