@@ -47,16 +47,18 @@ func (a *Adam) Step() {
 	bc1 := 1 - math.Pow(a.Beta1, float64(a.t))
 	bc2 := 1 - math.Pow(a.Beta2, float64(a.t))
 	stepSize := float32(a.LR / bc1)
-	bc2s := float32(math.Sqrt(bc2))
+	ibc2s := float32(1 / math.Sqrt(bc2))
 	b1, b2 := float32(a.Beta1), float32(a.Beta2)
 	c1, c2 := float32(1-a.Beta1), float32(1-a.Beta2)
 	eps, wd := float32(a.Eps), float32(a.WeightDecay)
 	for i, p := range a.params {
-		adamUpdate(p.Data, p.Grad, a.m[i], a.v[i], b1, b2, c1, c2, wd, eps, bc2s, stepSize)
+		adamUpdate(p.Data, p.Grad, a.m[i], a.v[i], b1, b2, c1, c2, wd, eps, ibc2s, stepSize)
 	}
 }
 
-func adamUpdate(w, g, m, v []float32, b1, b2, c1, c2, wd, eps, bc2s, stepSize float32) {
+// adamUpdate multiplies by 1/sqrt(bc2) where torch divides by sqrt(bc2):
+// one division per element instead of two (differs by at most an ulp or so).
+func adamUpdate(w, g, m, v []float32, b1, b2, c1, c2, wd, eps, ibc2s, stepSize float32) {
 	g = g[:len(w)]
 	m = m[:len(w)]
 	v = v[:len(w)]
@@ -68,8 +70,8 @@ func adamUpdate(w, g, m, v []float32, b1, b2, c1, c2, wd, eps, bc2s, stepSize fl
 		mj := b1*m[j] + c1*gj
 		vj := b2*v[j] + c2*gj*gj
 		m[j], v[j] = mj, vj
-		denom := float32(math.Sqrt(float64(vj)))/bc2s + eps
-		w[j] -= stepSize * (mj / denom)
+		denom := float32(math.Sqrt(float64(vj)))*ibc2s + eps
+		w[j] -= stepSize * mj / denom
 	}
 }
 
