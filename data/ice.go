@@ -1,0 +1,532 @@
+package data
+
+import (
+	"math"
+	"math/rand/v2"
+	"sync"
+)
+
+// Anatomical locations of simulated ICE frames.
+var ICELocationNames = []string{"RA", "LA", "LAA", "SVC/IVC", "RV"}
+
+// Catheter image types (per object).
+const (
+	ICENormal    = 0
+	ICENearProbe = 1 // tip in the bright near-field band under the probe
+	ICEFaint     = 2 // partly out of the imaging plane: faint, broken
+	ICENearWall  = 3 // tip against a bright heart wall
+	ICETouching  = 4 // two catheters whose tips touch
+)
+
+// ICETypeNames names the catheter image types (index = type id).
+var ICETypeNames = []string{"normal", "near-probe", "faint/out-of-plane", "near-wall", "touching"}
+
+// ICEObject is one catheter: its image type and tip centre (the object
+// position, in pixels: x to the right, y down from the top-left corner),
+// and the other end of its visible shaft.
+type ICEObject struct {
+	Type         int32
+	X, Y         float32 // tip centre
+	TailX, TailY float32 // shaft end
+}
+
+// ICESet is a set of simulated ICE frames (grayscale, Size x Size uint8).
+type ICESet struct {
+	N, Size       int
+	Frames        []uint8 // N*Size*Size, row-major
+	Location      []int32 // index into LocationNames
+	LocationNames []string
+	Objects       [][]ICEObject // catheters per frame (may be empty)
+	TypeNames     []string
+	Source        []Origin
+}
+
+// Frame returns frame i's pixels.
+func (s *ICESet) Frame(i int) []uint8 { return s.Frames[i*s.Size*s.Size : (i+1)*s.Size*s.Size] }
+
+// ICESplits are simulated train/val/test frames.
+type ICESplits struct{ Train, Val, Test *ICESet }
+
+// ICEOptions configure SimICE. Zero values take the defaults.
+type ICEOptions struct {
+	N     int    // frames (default 1000)
+	Size  int    // frame side in pixels (default 128)
+	Seed  uint64 //
+	Split string // recorded in Source (default "train")
+	// First offsets the per-frame random streams (frame i uses stream
+	// First+i), so splits drawn with the same seed do not repeat frames.
+	First int
+	Empty float64    // share of frames without a catheter (default 0.15)
+	Two   float64    // share of the other frames with a second, separate catheter (default 0.2)
+	Types [5]float64 // relative weights of the catheter types; zero = ICETrainTypes
+}
+
+// ICETrainTypes make the hard image types rare (the planted failure
+// types); ICETestTypes make them common in the analysis set.
+var (
+	ICETrainTypes = [5]float64{0.84, 0.03, 0.04, 0.06, 0.03}
+	ICETestTypes  = [5]float64{0.40, 0.15, 0.15, 0.15, 0.15}
+)
+
+// SimICEDemo draws train (55%), val (5%) and test (40%) frames: the hard
+// catheter types rare in train and val, common in test.
+func SimICEDemo(n, size int, seed uint64) *ICESplits {
+	nTest, nVal := MoveCount(0.4, n), MoveCount(0.05, n)
+	nTrain := n - nTest - nVal
+	o := ICEOptions{Size: size, Seed: seed}
+	mk := func(split string, n, first int, types [5]float64) *ICESet {
+		o.N, o.Split, o.First, o.Types = n, split, first, types
+		return SimICE(o)
+	}
+	return &ICESplits{
+		Train: mk("train", nTrain, 0, ICETrainTypes),
+		Val:   mk("val", nVal, nTrain, ICETrainTypes),
+		Test:  mk("test", nTest, nTrain+nVal, ICETestTypes),
+	}
+}
+
+// SimICE simulates intracardiac echo frames: a fan-shaped sector with the
+// probe at the top, log-compressed Rayleigh speckle, depth attenuation, a
+// bright near-field band, blood pools and walls laid out by anatomical
+// location, and 0-2 catheters (bright segments with an acoustic shadow
+// and reverberation streaks behind them). Deterministic for a seed and
+// independent of the number of cores.
+func SimICE(o ICEOptions) *ICESet {
+	if o.N <= 0 {
+		o.N = 1000
+	}
+	if o.Size < 32 {
+		o.Size = 128
+	}
+	if o.Split == "" {
+		o.Split = "train"
+	}
+	if o.Empty == 0 {
+		o.Empty = 0.15
+	}
+	if o.Two == 0 {
+		o.Two = 0.2
+	}
+	if o.Types == ([5]float64{}) {
+		o.Types = ICETrainTypes
+	}
+	g := iceGeometry(o.Size)
+	s := &ICESet{N: o.N, Size: o.Size,
+		Frames:        make([]uint8, o.N*o.Size*o.Size),
+		Location:      make([]int32, o.N),
+		LocationNames: ICELocationNames,
+		Objects:       make([][]ICEObject, o.N),
+		TypeNames:     ICETypeNames,
+		Source:        make([]Origin, o.N),
+	}
+	parallel(o.N, func(i int) {
+		rng := rand.New(rand.NewPCG(o.Seed^0x1ce, uint64(o.First+i)))
+		f := &iceFrame{g: g, rng: rng}
+		s.Location[i], s.Objects[i] = f.render(s.Frame(i), &o)
+		s.Source[i] = Origin{Split: o.Split, Index: i}
+	})
+	return s
+}
+
+// geometry shared by all frames of one size: polar coordinates of every
+// pixel about the apex.
+type iceGeom struct {
+	n          int
+	ax, ay     float64 // apex
+	rmax, half float64 // sector radius and half-angle (radians)
+	r, th      []float32
+	in         []bool
+	nb         int // angle bins for shadows
+}
+
+var iceGeoms sync.Map
+
+func iceGeometry(n int) *iceGeom {
+	if g, ok := iceGeoms.Load(n); ok {
+		return g.(*iceGeom)
+	}
+	g := &iceGeom{n: n, ax: float64(n) / 2, ay: 1, rmax: float64(n) - 3, half: 0.78, nb: 4 * n}
+	g.r, g.th, g.in = make([]float32, n*n), make([]float32, n*n), make([]bool, n*n)
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			r, th := g.polar(float64(x), float64(y))
+			g.r[y*n+x], g.th[y*n+x] = float32(r), float32(th)
+			g.in[y*n+x] = r <= g.rmax && math.Abs(th) <= g.half && r > 2
+		}
+	}
+	iceGeoms.Store(n, g)
+	return g
+}
+
+func (g *iceGeom) polar(x, y float64) (r, th float64) {
+	dx, dy := x-g.ax, y-g.ay
+	return math.Hypot(dx, dy), math.Atan2(dx, dy)
+}
+
+// cart maps depth share d (of rmax) and lateral share t (of the half-angle)
+// to pixels.
+func (g *iceGeom) cart(d, t float64) (x, y float64) {
+	r, th := d*g.rmax, t*g.half
+	return g.ax + r*math.Sin(th), g.ay + r*math.Cos(th)
+}
+
+func (g *iceGeom) inside(x, y float64) bool {
+	r, th := g.polar(x, y)
+	return r <= g.rmax-2 && math.Abs(th) <= g.half-0.04 && r > 3
+}
+
+func (g *iceGeom) bin(th float64) int {
+	b := int((th + g.half) / (2 * g.half) * float64(g.nb))
+	return min(max(b, 0), g.nb-1)
+}
+
+type chamber struct {
+	cx, cy, rx, ry, ang, wall float64 // in shares of the frame side
+	trab                      bool    // trabeculated (rough) wall
+}
+
+type iceFrame struct {
+	g    *iceGeom
+	rng  *rand.Rand
+	refl []float32 // amplitude reflectivity
+	wall []bool    // wall pixels, to place near-wall tips
+	occ  []float32 // per angle bin: nearest catheter depth (pixels)
+	occS []float32 // per angle bin: shadow strength (0..1)
+}
+
+func (f *iceFrame) uni(a, b float64) float64 { return a + (b-a)*f.rng.Float64() }
+
+const (
+	reflBlood  = 0.014
+	reflTissue = 0.09
+	reflWall   = 0.8
+)
+
+// anatomy lays out chambers and walls for location loc.
+func (f *iceFrame) anatomy(loc int) {
+	n := f.g.n
+	j := func(v, s float64) float64 { return v + f.uni(-s, s) }
+	var ch []chamber
+	switch loc {
+	case 0: // RA: one large pool, far wall and pericardium
+		ch = []chamber{{j(0.5, 0.06), j(0.52, 0.05), j(0.36, 0.04), j(0.28, 0.04), j(0, 0.25), 0.035, false}}
+	case 1: // LA: RA in the near field, interatrial septum, LA beyond
+		ch = []chamber{
+			{j(0.5, 0.05), j(0.14, 0.03), 0.45, j(0.13, 0.02), j(0, 0.15), 0.03, false},
+			{j(0.5, 0.06), j(0.6, 0.05), j(0.3, 0.04), j(0.22, 0.03), j(0, 0.25), 0.03, false},
+			{j(0.24, 0.03), j(0.72, 0.04), 0.05, 0.04, 0, 0.02, false}, // pulmonary vein
+		}
+	case 2: // LAA: smaller LA with a finger-like trabeculated appendage
+		side := 1.0
+		if f.rng.IntN(2) == 0 {
+			side = -1
+		}
+		ch = []chamber{
+			{j(0.5-0.1*side, 0.04), j(0.58, 0.04), j(0.24, 0.03), j(0.2, 0.03), j(0, 0.2), 0.03, false},
+			{j(0.5+0.17*side, 0.03), j(0.5, 0.04), j(0.17, 0.02), j(0.055, 0.01), side * j(-0.5, 0.2), 0.04, true},
+		}
+	case 3: // SVC/IVC: a long vessel across the field
+		ch = []chamber{{j(0.5, 0.05), j(0.55, 0.08), 0.55, j(0.1, 0.02), j(0, 0.35), 0.03, false}}
+	default: // RV: chamber with a thick trabeculated wall
+		ch = []chamber{{j(0.5, 0.05), j(0.55, 0.05), j(0.3, 0.04), j(0.24, 0.04), j(0, 0.3), 0.07, true}}
+	}
+	// Tissue with slow variation.
+	c := &canvas{n: n, rng: f.rng}
+	nz := c.noise(6)
+	for i := range f.refl {
+		f.refl[i] = reflTissue * (0.6 + 0.8*nz[i])
+	}
+	rough := c.noise(16)
+	// Walls first, then blood inside every chamber, so touching chambers
+	// keep the wall between them.
+	for pass := 0; pass < 2; pass++ {
+		for _, k := range ch {
+			cs, sn := math.Cos(k.ang), math.Sin(k.ang)
+			for y := 0; y < n; y++ {
+				for x := 0; x < n; x++ {
+					dx, dy := float64(x)/float64(n)-k.cx, float64(y)/float64(n)-k.cy
+					u, v := (dx*cs+dy*sn)/k.rx, (-dx*sn+dy*cs)/k.ry
+					q := math.Sqrt(u*u + v*v)
+					w := k.wall / math.Min(k.rx, k.ry)
+					i := y*n + x
+					if k.trab {
+						w *= 0.6 + 0.8*float64(rough[i])
+					}
+					switch {
+					case pass == 0 && q < 1+w && q >= 1-w:
+						// Specular: walls facing the beam echo most.
+						nx, ny := u/k.rx*cs-v/k.ry*sn, u/k.rx*sn+v/k.ry*cs
+						bx, by := float64(x)-f.g.ax, float64(y)-f.g.ay
+						spec := math.Abs(nx*bx+ny*by) / (math.Hypot(nx, ny)*math.Hypot(bx, by) + 1e-9)
+						f.refl[i] = float32(reflWall*(0.3+0.7*spec)) * (0.4 + 1.2*rough[i]*rough[i])
+						f.wall[i] = true
+					case pass == 1 && q < 1-w:
+						f.refl[i] = reflBlood * (0.5 + rough[i])
+						f.wall[i] = false
+					}
+				}
+			}
+		}
+	}
+	if loc == 4 { // moderator band across the RV
+		x0, y0 := f.g.cart(0.45, -0.5)
+		x1, y1 := f.g.cart(f.uni(0.5, 0.65), 0.5)
+		f.segment(x0, y0, x1, y1, 1.2, reflWall*0.8, false, nil)
+	}
+	if loc == 0 || loc == 3 { // bright pericardium far down
+		d := f.uni(0.88, 0.95)
+		for i := range f.refl {
+			if r := float64(f.g.r[i]) / f.g.rmax; math.Abs(r-d) < 0.025 {
+				f.refl[i] = reflWall * 1.3
+			}
+		}
+	}
+}
+
+// segment draws a bright line of width w (pixels) and amplitude amp into
+// refl; with occlude it also records the catheter's depth per angle bin.
+// keep (if not nil) says for a point at share s along the line whether it
+// is drawn (gaps of an out-of-plane catheter).
+func (f *iceFrame) segment(x0, y0, x1, y1, w, amp float64, occlude bool, keep func(s float64) bool) {
+	n := f.g.n
+	L := math.Hypot(x1-x0, y1-y0)
+	r := w/2 + 1
+	bx0, bx1 := max(int(math.Min(x0, x1)-r), 0), min(int(math.Max(x0, x1)+r)+1, n-1)
+	by0, by1 := max(int(math.Min(y0, y1)-r), 0), min(int(math.Max(y0, y1)+r)+1, n-1)
+	for y := by0; y <= by1; y++ {
+		for x := bx0; x <= bx1; x++ {
+			px, py := float64(x)-x0, float64(y)-y0
+			s := 0.0
+			if L > 0 {
+				s = math.Min(1, math.Max(0, (px*(x1-x0)+py*(y1-y0))/(L*L)))
+			}
+			d := math.Hypot(px-s*(x1-x0), py-s*(y1-y0))
+			a := math.Min(1, w/2+0.5-d)
+			if a <= 0 || keep != nil && !keep(s) {
+				continue
+			}
+			i := y*n + x
+			f.refl[i] += float32(amp * a)
+			if occlude && f.g.in[i] {
+				rr, th := float64(f.g.r[i]), float64(f.g.th[i])
+				span := 0.5 / math.Max(rr, 1)
+				for b := f.g.bin(th - span); b <= f.g.bin(th+span); b++ {
+					f.occ[b] = float32(math.Min(float64(f.occ[b]), rr))
+					f.occS[b] = float32(math.Max(float64(f.occS[b]), math.Min(1, amp/6)))
+				}
+			}
+		}
+	}
+}
+
+// nearWall reports whether a wall pixel lies within d pixels of (x, y).
+func (f *iceFrame) nearWall(x, y, d float64) bool {
+	n := f.g.n
+	for a := 0; a < 16; a++ {
+		for _, rr := range []float64{d / 2, d} {
+			px := int(x + rr*math.Cos(float64(a)*math.Pi/8))
+			py := int(y + rr*math.Sin(float64(a)*math.Pi/8))
+			if px >= 0 && py >= 0 && px < n && py < n && f.wall[py*n+px] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// placeTip picks a tip position for a catheter of type t.
+func (f *iceFrame) placeTip(t int32) (x, y float64) {
+	n := f.g.n
+	for try := 0; try < 200; try++ {
+		switch t {
+		case ICENearProbe:
+			x, y = f.g.cart(f.uni(0.07, 0.16), f.uni(-0.6, 0.6))
+		default:
+			x, y = f.g.cart(f.uni(0.25, 0.85), f.uni(-0.75, 0.75))
+		}
+		if !f.g.inside(x, y) {
+			continue
+		}
+		i := int(y)*n + int(x)
+		wallNear := f.nearWall(x, y, 0.05*float64(n))
+		switch t {
+		case ICENearWall:
+			if !f.wall[i] && wallNear {
+				return x, y
+			}
+		case ICENearProbe:
+			return x, y
+		default:
+			if !wallNear && !f.nearWall(x, y, 0.09*float64(n)) && f.refl[i] < reflTissue/2 || try > 150 && !wallNear {
+				return x, y
+			}
+		}
+	}
+	return x, y
+}
+
+// catheter draws one catheter with its tip at (x, y) and shaft direction
+// dir (radians), and returns it.
+func (f *iceFrame) catheter(t int32, x, y, dir float64) ICEObject {
+	n := float64(f.g.n)
+	L := f.uni(0.22, 0.45) * n
+	if t == ICENearProbe {
+		L = f.uni(0.15, 0.3) * n
+	}
+	tx, ty := x+L*math.Cos(dir), y+L*math.Sin(dir)
+	// Clip the tail to the sector by walking back from it.
+	for k := 0; k < 100 && !f.g.inside(tx, ty); k++ {
+		tx, ty = tx+(x-tx)*0.05, ty+(y-ty)*0.05
+	}
+	w := math.Max(1.6, 0.022*n)
+	amp := f.uni(4, 7)
+	var keep func(float64) bool
+	if t == ICEFaint {
+		// Only part of the catheter crosses the plane: the tip region and
+		// a few broken pieces, dim.
+		amp = f.uni(0.5, 0.9)
+		cut := f.uni(0.25, 0.5)
+		ph := f.uni(0, 1)
+		keep = func(s float64) bool { return s < cut || math.Mod(s*5+ph, 1) < 0.35 }
+	}
+	f.segment(x, y, tx, ty, w, amp, true, keep)
+	// Tip electrode: a brighter knob.
+	f.segment(x, y, x+0.5*math.Cos(dir), y+0.5*math.Sin(dir), w*1.5, amp*0.6, true, nil)
+	return ICEObject{Type: t, X: float32(x), Y: float32(y), TailX: float32(tx), TailY: float32(ty)}
+}
+
+func (f *iceFrame) pickType(w [5]float64) int32 {
+	tot := 0.0
+	for _, v := range w {
+		tot += v
+	}
+	u := f.rng.Float64() * tot
+	for i, v := range w {
+		if u < v {
+			return int32(i)
+		}
+		u -= v
+	}
+	return ICENormal
+}
+
+// lateralDir returns a shaft direction that runs mostly across the sector
+// (as catheters do in ICE views), pointing away from the tip.
+func (f *iceFrame) lateralDir(x float64) float64 {
+	base := 0.0
+	if x > f.g.ax {
+		base = math.Pi
+	}
+	if f.rng.IntN(2) == 0 {
+		base = math.Pi - base
+	}
+	return base + f.uni(-0.9, 0.9)
+}
+
+func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
+	g := f.g
+	n := g.n
+	f.refl, f.wall = make([]float32, n*n), make([]bool, n*n)
+	f.occ, f.occS = make([]float32, g.nb), make([]float32, g.nb)
+	for b := range f.occ {
+		f.occ[b] = 1e9
+	}
+	loc := int32(f.rng.IntN(len(ICELocationNames)))
+	f.anatomy(int(loc))
+	var objs []ICEObject
+	if f.rng.Float64() >= o.Empty {
+		t := f.pickType(o.Types)
+		x, y := f.placeTip(t)
+		d1 := f.lateralDir(x)
+		objs = append(objs, f.catheter(t, x, y, d1))
+		switch {
+		case t == ICETouching:
+			// Second tip 0.8-1.3 shaft widths away, shaft from elsewhere.
+			a := f.uni(0, 2*math.Pi)
+			r := f.uni(0.03, 0.05) * float64(n)
+			x2, y2 := x+r*math.Cos(a), y+r*math.Sin(a)
+			if !g.inside(x2, y2) {
+				x2, y2 = x-r*math.Cos(a), y-r*math.Sin(a)
+			}
+			objs = append(objs, f.catheter(ICETouching, x2, y2, d1+f.uni(1.2, 2.4)))
+		case f.rng.Float64() < o.Two:
+			w := o.Types
+			w[ICETouching] = 0
+			t2 := f.pickType(w)
+			for try := 0; try < 50; try++ {
+				x2, y2 := f.placeTip(t2)
+				if math.Hypot(x2-x, y2-y) > 0.2*float64(n) || try == 49 {
+					objs = append(objs, f.catheter(t2, x2, y2, f.lateralDir(x2)))
+					break
+				}
+			}
+		}
+	}
+	// Speckle: a correlated complex Gaussian field whose magnitude is
+	// Rayleigh distributed; coarser laterally than axially.
+	re, im := make([]float32, n*n), make([]float32, n*n)
+	for i := range re {
+		re[i], im[i] = float32(f.rng.NormFloat64()), float32(f.rng.NormFloat64())
+	}
+	smooth121(re, n, true)
+	smooth121(im, n, true)
+	smooth121(re, n, false)
+	smooth121(im, n, false)
+	const norm = 1 / 0.53 // the smoothing shrinks the field's spread
+	near := 0.16 * g.rmax
+	dr := 48.0
+	gain := f.uni(-2, 2)
+	for i := range out {
+		if !g.in[i] {
+			out[i] = 0
+			continue
+		}
+		r := float64(g.r[i])
+		a := float64(f.refl[i])
+		b := g.bin(float64(g.th[i]))
+		if dd := r - float64(f.occ[b]); dd > 2 {
+			s := float64(f.occS[b])
+			a *= 1 - 0.85*s // acoustic shadow
+			// Reverberation: fading copies every few pixels behind.
+			sp := math.Max(3, 0.03*float64(n))
+			k := dd / sp
+			if k < 5 && k-math.Floor(k) < 0.3 {
+				a += s * 1.2 * math.Pow(0.55, math.Floor(k))
+			}
+		}
+		if r < near { // bright, ringing near field under the probe
+			q := 1 - r/near
+			a += 2.5 * q * (0.55 + 0.45*math.Sin(r*1.9))
+		}
+		env := a * math.Hypot(float64(re[i]), float64(im[i])) * norm / math.Sqrt2
+		env *= math.Exp(-1.6 * r / g.rmax) // attenuation not fully compensated
+		db := 20*math.Log10(env+1e-6) + gain
+		v := (db + dr - 2) / dr * 255
+		out[i] = uint8(min(max(v, 0), 255))
+	}
+	return loc, objs
+}
+
+// smooth121 filters f with [1 2 1]/4 along rows (horiz) or columns.
+func smooth121(f []float32, n int, horiz bool) {
+	t := make([]float32, n)
+	for k := 0; k < n; k++ {
+		for j := 0; j < n; j++ {
+			at := func(m int) float32 {
+				m = min(max(m, 0), n-1)
+				if horiz {
+					return f[k*n+m]
+				}
+				return f[m*n+k]
+			}
+			t[j] = (at(j-1) + 2*at(j) + at(j+1)) / 4
+		}
+		for j := 0; j < n; j++ {
+			if horiz {
+				f[k*n+j] = t[j]
+			} else {
+				f[j*n+k] = t[j]
+			}
+		}
+	}
+}

@@ -1,0 +1,193 @@
+package data
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+func TestICEDeterministic(t *testing.T) {
+	o := ICEOptions{N: 40, Size: 64, Seed: 3}
+	a := SimICE(o)
+	old := runtime.GOMAXPROCS(1)
+	b := SimICE(o)
+	runtime.GOMAXPROCS(old)
+	if !bytes.Equal(a.Frames, b.Frames) || !slices.Equal(a.Location, b.Location) {
+		t.Fatal("not deterministic across GOMAXPROCS")
+	}
+	for i := range a.Objects {
+		if !slices.Equal(a.Objects[i], b.Objects[i]) {
+			t.Fatal("objects differ")
+		}
+	}
+	o.Seed = 4
+	if bytes.Equal(SimICE(o).Frames, a.Frames) {
+		t.Fatal("seed has no effect")
+	}
+}
+
+func TestICEMetadata(t *testing.T) {
+	for _, size := range []int{64, 128} {
+		s := SimICE(ICEOptions{N: 300, Size: size, Seed: 1, Types: ICETestTypes})
+		g := iceGeometry(size)
+		empty, two := 0, 0
+		for i := 0; i < s.N; i++ {
+			if s.Location[i] < 0 || int(s.Location[i]) >= len(s.LocationNames) {
+				t.Fatal("bad location")
+			}
+			objs := s.Objects[i]
+			switch len(objs) {
+			case 0:
+				empty++
+			case 2:
+				two++
+			case 1:
+			default:
+				t.Fatalf("frame %d has %d catheters", i, len(objs))
+			}
+			fr := s.Frame(i)
+			for _, ob := range objs {
+				if !g.inside(float64(ob.X), float64(ob.Y)) {
+					t.Fatalf("size %d frame %d: tip (%v,%v) outside the sector", size, i, ob.X, ob.Y)
+				}
+				// The tip (or, for faint ones, close to it) is brighter
+				// than the frame's median inside the sector.
+				if ob.Type != ICEFaint && ob.Type != ICENearProbe {
+					v := uint8(0)
+					for dy := -1; dy <= 1; dy++ {
+						for dx := -1; dx <= 1; dx++ {
+							v = max(v, fr[(int(ob.Y)+dy)*size+int(ob.X)+dx])
+						}
+					}
+					if v < 120 {
+						t.Errorf("size %d frame %d: tip pixel %d is dark for type %d", size, i, v, ob.Type)
+					}
+				}
+				if ob.Type == ICETouching {
+					if len(objs) != 2 || objs[0].Type != ICETouching || objs[1].Type != ICETouching {
+						t.Fatal("touching catheters must come in pairs")
+					}
+					d := math.Hypot(float64(objs[0].X-objs[1].X), float64(objs[0].Y-objs[1].Y))
+					if d > 0.06*float64(size) {
+						t.Fatalf("touching tips %v px apart", d)
+					}
+				}
+				if ob.Type == ICENearProbe {
+					r, _ := g.polar(float64(ob.X), float64(ob.Y))
+					if r > 0.17*g.rmax {
+						t.Fatalf("near-probe tip at depth %v", r/g.rmax)
+					}
+				}
+			}
+			// Outside the sector is black.
+			if fr[size-1] != 0 || fr[0] != 0 {
+				t.Fatal("corner inside the sector")
+			}
+		}
+		if empty < 25 || empty > 70 || two < 30 {
+			t.Errorf("size %d: %d empty, %d two-catheter frames of 300", size, empty, two)
+		}
+	}
+}
+
+func TestICETypeFrequencies(t *testing.T) {
+	s := SimICE(ICEOptions{N: 2000, Size: 48, Seed: 2})
+	cnt := make([]int, 5)
+	frames := make([]int, 5)
+	for _, objs := range s.Objects {
+		if len(objs) > 0 {
+			frames[objs[0].Type]++ // the first catheter's type is drawn by the weights
+		}
+		for _, o := range objs {
+			cnt[o.Type]++
+		}
+	}
+	tot := 0
+	for _, c := range frames {
+		tot += c
+	}
+	for k, w := range ICETrainTypes {
+		got := float64(frames[k]) / float64(tot)
+		if math.Abs(got-w) > 4*math.Sqrt(w*(1-w)/float64(tot))+0.005 {
+			t.Errorf("type %s: share %.3f, want %.3f", ICETypeNames[k], got, w)
+		}
+	}
+	t.Logf("objects per type %v over %d frames", cnt, s.N)
+	locs := make([]int, 5)
+	for _, l := range s.Location {
+		locs[l]++
+	}
+	for _, c := range locs {
+		if c < 300 {
+			t.Errorf("locations %v not uniform", locs)
+		}
+	}
+}
+
+// TestICEPNG writes a grid of frames with tip markers when REMEDY_PNG_DIR
+// is set.
+func TestICEPNG(t *testing.T) {
+	dir := os.Getenv("REMEDY_PNG_DIR")
+	if dir == "" {
+		t.Skip("set REMEDY_PNG_DIR to write example grids")
+	}
+	n, cols := 128, 6
+	s := SimICE(ICEOptions{N: 30, Size: n, Seed: 11, Types: ICETestTypes})
+	marks := []color.RGBA{{0, 255, 0, 255}, {255, 255, 0, 255}, {0, 255, 255, 255}, {255, 0, 255, 255}, {255, 64, 64, 255}}
+	for _, withMarks := range []bool{false, true} {
+		im := image.NewRGBA(image.Rect(0, 0, cols*(n+2), (s.N/cols)*(n+2)))
+		for i := 0; i < s.N; i++ {
+			ox, oy := (i%cols)*(n+2), (i/cols)*(n+2)
+			fr := s.Frame(i)
+			for y := 0; y < n; y++ {
+				for x := 0; x < n; x++ {
+					v := fr[y*n+x]
+					im.Set(ox+x, oy+y, color.RGBA{v, v, v, 255})
+				}
+			}
+			if !withMarks {
+				continue
+			}
+			for _, o := range s.Objects[i] {
+				for d := -4; d <= 4; d++ {
+					if d > -2 && d < 2 {
+						continue
+					}
+					im.Set(ox+int(o.X)+d, oy+int(o.Y), marks[o.Type])
+					im.Set(ox+int(o.X), oy+int(o.Y)+d, marks[o.Type])
+				}
+			}
+			// Location as a row of dots in the corner: 1..5 dots.
+			for k := 0; k <= int(s.Location[i]); k++ {
+				im.Set(ox+2+3*k, oy+2, color.RGBA{255, 128, 0, 255})
+			}
+		}
+		name := "ice_frames.png"
+		if withMarks {
+			name = "ice_frames_marked.png"
+		}
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		png.Encode(f, im)
+		f.Close()
+	}
+	for i := 0; i < 12; i++ {
+		t.Logf("frame %d: %s %v", i, s.LocationNames[s.Location[i]], s.Objects[i])
+	}
+}
+
+func BenchmarkSimICE(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		SimICE(ICEOptions{N: 200, Size: 128, Seed: uint64(i)})
+	}
+	b.ReportMetric(float64(200*b.N)/b.Elapsed().Seconds(), "frames/s")
+}
