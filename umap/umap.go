@@ -236,9 +236,12 @@ func fit(x []float32, n, d int, opt Options) ([]float32, Stats, error) {
 	emb := make([]float32, n*dim)
 	st.Init = opt.Init
 	if opt.Init == "spectral" {
-		vecs, err := SpectralLayout(g, dim, opt.RandomState, opt.Threads)
-		if err != nil {
-			logf("umap: %v; using a random initialisation", err)
+		vecs, ok := InitLayout(x, d, g, dim, opt.Metric, opt.RandomState, opt.Threads)
+		if _, nc := ConnectedComponents(g); nc > 1 {
+			st.Init = fmt.Sprintf("spectral (%d components)", nc)
+		}
+		if !ok {
+			logf("umap: spectral initialisation failed; using a random initialisation")
 			st.Init = "random (spectral failed)"
 		} else {
 			var mx float64
@@ -251,7 +254,7 @@ func fit(x []float32, n, d int, opt Options) ([]float32, Stats, error) {
 			}
 		}
 	}
-	if st.Init != "spectral" {
+	if st.Init == "random" || st.Init == "random (spectral failed)" {
 		r := newRNG(uint64(opt.RandomState), 0x72616e64)
 		for i := range emb {
 			emb[i] = float32(-10 + 20*r.float64())
