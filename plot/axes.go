@@ -109,6 +109,9 @@ func newSpan(lo, hi float64, pad, snap, integer bool) span {
 	}
 	if integer {
 		step = math.Max(1, math.Floor(step)) // 2.5 -> 2
+		if hi-lo <= 12 {
+			step = 1 // label every k when there are few
+		}
 	}
 	if snap {
 		lo = math.Floor(lo/step+1e-9) * step

@@ -28,7 +28,7 @@ func TestNiceTicks(t *testing.T) {
 	if s.lo != 0 || math.Abs(s.hi-1) > 1e-12 {
 		t.Errorf("snapped span [%v,%v]", s.lo, s.hi)
 	}
-	if s := newSpan(3, 4, false, false, true); s.ticks[1]-s.ticks[0] != 1 {
+	if s := newSpan(3, 10, true, false, true); s.ticks[1]-s.ticks[0] != 1 {
 		t.Errorf("integer ticks %v", s.ticks)
 	}
 	if s := newSpan(5, 5, false, false, false); !(s.hi > s.lo) {

@@ -177,9 +177,62 @@ func TestWriteExamples(t *testing.T) {
 		}
 		y += 6
 	}
-	DrawText(spec, 10, y, "Learnability 0.93±0.02, type 10 (n=123): jpgqy", black, 2)
+	DrawText(spec, 10, y, "L = 0.93±0.02, C^te ≥ 0.9, 3×3 · k → 10, 5 µm, type 10 (n=123): jpgqy", black, 2)
 	DrawTextVertical(spec, 1150, 320, "fine-tuned on", black, 2)
 	if err := savePNG(out("font.png"), spec); err != nil {
+		t.Fatal(err)
+	}
+
+	// Harder layouts: long labels (vertical column labels), a legend that
+	// has to wrap into columns, grey tiles with long row labels.
+	long := []string{"adipose", "background", "debris", "lymphocytes", "mucus", "smooth muscle",
+		"normal mucosa", "stroma", "tumour epithelium", "C (correct)"}
+	lv2 := make([][]float64, 9)
+	for i := range lv2 {
+		lv2[i] = make([]float64, 10)
+		for j := range lv2[i] {
+			lv2[i][j] = rng.Float64()*0.6 - 0.3
+		}
+		lv2[i][i] = 0.3 + 0.2*rng.Float64()
+	}
+	if err := Heatmap(out("heatmap-long.png"), HeatmapSpec{
+		Title: "Metadata types (rdbu, no annotation)", RowLabels: long[:9], ColLabels: long, Values: lv2,
+		Min: -0.5, Max: 0.5, Colormap: "rdbu", RowTitle: "fine-tuned on", ColTitle: "evaluated on",
+		GapBeforeLastCol: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	xs, ys, gs = nil, nil, nil
+	names = make([]string, 30)
+	for g := range names {
+		names[g] = fmt.Sprintf("cluster %d", g+1)
+		for k := 0; k < 15; k++ {
+			xs = append(xs, float64(g%6)+rng.NormFloat64()*0.2)
+			ys = append(ys, float64(g/6)+rng.NormFloat64()*0.2)
+			gs = append(gs, g)
+		}
+	}
+	if err := Scatter(out("scatter-many.png"), ScatterSpec{
+		Title: "30 groups: legend wraps", X: xs, Y: ys, Groups: gs, GroupNames: names,
+		XLabel: "UMAP 1", YLabel: "UMAP 2", Height: 560,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	greyRows := make([][]Tile, 3)
+	for i := range greyRows {
+		for j := 0; j < 6; j++ {
+			tl := Tile{C: 1, H: 28, W: 28, Pix: make([]uint8, 28*28)}
+			for k := range tl.Pix {
+				tl.Pix[k] = uint8(rng.Intn(256))
+			}
+			greyRows[i] = append(greyRows[i], tl)
+		}
+	}
+	if err := ImageGrid(out("grid-grey.png"), GridSpec{
+		Title:     "Grey tiles",
+		RowLabels: []string{"type 1: T-shirt/top misread as trouser", "type 2", "type 3 (n=4)"},
+		Images:    greyRows,
+	}); err != nil {
 		t.Fatal(err)
 	}
 }

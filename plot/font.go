@@ -1,6 +1,3 @@
-// Package plot draws the PNG figures of remedy's reports (heatmaps, scatter
-// plots, stacked and grouped bars, line charts and image grids) with the
-// standard library only. Text uses a small built-in bitmap font.
 package plot
 
 import (
@@ -23,8 +20,9 @@ const (
 )
 
 // glyphSource is the hand-designed font: one glyph per line, the character
-// (or a name for those awkward in a raw string) followed by up to nine rows
-// of five pixels, '#' on and '.' off. Missing trailing rows are blank.
+// (or a name for those awkward in a raw string or outside ASCII) followed by
+// up to nine rows of five pixels, '#' on and '.' off. Missing trailing rows
+// are blank. Besides printable ASCII it has ± ≥ ≤ × · → µ, which reports use.
 const glyphSource = `
 space
 ! ..#.. ..#.. ..#.. ..#.. ..#.. ..... ..#..
@@ -122,6 +120,12 @@ z ..... ..... ##### ...#. ..#.. .#... #####
 } ##... ..#.. ..#.. ...#. ..#.. ..#.. ##...
 ~ ..... ..... .#... #.#.# ...#. ..... .....
 plusminus ..#.. ..#.. ##### ..#.. ..#.. ..... #####
+geq .#... ..#.. ...#. ..#.. .#... ..... #####
+leq ...#. ..#.. .#... ..#.. ...#. ..... #####
+times ..... #...# .#.#. ..#.. .#.#. #...# .....
+middot ..... ..... ..... .##.. .##.. ..... .....
+rarrow ..... ..#.. ...#. ##### ...#. ..#.. .....
+mu ..... ..... #...# #...# #...# ##..# #.##. #.... #....
 missing ##### #...# #...# #...# #...# #...# #####
 `
 
@@ -145,7 +149,8 @@ func init() {
 }
 
 func parseGlyphs(src string) (map[rune]glyph, error) {
-	named := map[string]rune{"space": ' ', "backtick": '`', "plusminus": '±', "missing": -1}
+	named := map[string]rune{"space": ' ', "backtick": '`', "missing": -1,
+		"plusminus": '±', "geq": '≥', "leq": '≤', "times": '×', "middot": '·', "rarrow": '→', "mu": 'µ'}
 	out := make(map[rune]glyph)
 	for ln, line := range strings.Split(src, "\n") {
 		f := strings.Fields(line)
@@ -217,9 +222,10 @@ func clampScale(s int) int {
 	return s
 }
 
-// DrawText draws s with its top-left corner at (x, y); capitals occupy rows
-// y..y+7*scale-1 and descenders the two rows below. Pixels outside img are
-// clipped. Runes without a glyph are drawn as an empty box.
+// DrawText draws s on one line with its top-left corner at (x, y); capitals
+// occupy rows y..y+7*scale-1 and descenders the two rows below. Pixels
+// outside img are clipped. Runes without a glyph (including newlines) are
+// drawn as an empty box.
 func DrawText(img *image.RGBA, x, y int, s string, col color.Color, scale int) {
 	scale = clampScale(scale)
 	c := toNRGBA(col)

@@ -130,3 +130,14 @@ func TestFitText(t *testing.T) {
 		t.Errorf("fitText gave %q", s)
 	}
 }
+
+func TestExtraGlyphs(t *testing.T) {
+	for _, r := range "±≥≤×·→µ" {
+		if _, ok := glyphs[r]; !ok {
+			t.Errorf("no glyph for %q", r)
+		}
+	}
+	if glyphFor('\n') != missingGlyph || missingGlyph == (glyph{}) {
+		t.Error("unknown runes should draw the box glyph")
+	}
+}

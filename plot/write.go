@@ -31,7 +31,7 @@ func savePNG(path string, img image.Image) (err error) {
 			os.Remove(tmp)
 		}
 	}()
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 	if err = enc.Encode(f, img); err != nil {
 		return fmt.Errorf("plot: encoding %s: %w", path, err)
 	}
