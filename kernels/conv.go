@@ -90,7 +90,7 @@ func (s ConvShape) chunk() int {
 // convWork is the reusable workspace of one convolution call.
 type convWork struct {
 	col, mat []float32
-	idx      []int32
+	tab      gatherTab
 	serial   bool // running inside a batch-split worker: no nested parallelRange
 	wg       sync.WaitGroup
 	split    convSplitJob
@@ -119,7 +119,7 @@ func (ws *convWork) lower(s ConvShape, x []float32, n0, nb int) []float32 {
 	}
 	crs := s.C * s.R * s.S
 	ws.col = growF32(ws.col, crs*nb*oh*ow)
-	ws.im = im2colJob{s: s, oh: oh, ow: ow, nb: nb, x: x[n0*chw : (n0+nb)*chw], col: ws.col, idx: ws.table(s)}
+	ws.im = im2colJob{s: s, oh: oh, ow: ow, nb: nb, x: x[n0*chw : (n0+nb)*chw], col: ws.col, tab: ws.table(s)}
 	ws.run(crs, crs*nb*oh*ow, &ws.im)
 	ws.im = im2colJob{}
 	return ws.col
@@ -131,14 +131,9 @@ func (ws *convWork) lowerT(s ConvShape, x []float32, n0, nb int) []float32 {
 	ohw := oh * ow
 	chw := s.C * s.H * s.W
 	crs := s.C * s.R * s.S
-	n := s.R * s.S * ohw
-	if cap(ws.idx) < n {
-		ws.idx = make([]int32, n)
-	}
-	ws.idx = ws.idx[:n]
-	gatherTableT(s, oh, ow, ws.idx)
+	ws.tab.build(s, true)
 	ws.col = growF32(ws.col, nb*ohw*crs)
-	ws.ir = im2rowJob{s: s, ohw: ohw, x: x[n0*chw : (n0+nb)*chw], rows: ws.col, idx: ws.idx}
+	ws.ir = im2rowJob{s: s, ohw: ohw, x: x[n0*chw : (n0+nb)*chw], rows: ws.col, tab: &ws.tab}
 	ws.run(nb*ohw, nb*ohw*crs, &ws.ir)
 	ws.ir = im2rowJob{}
 	return ws.col
@@ -146,18 +141,12 @@ func (ws *convWork) lowerT(s ConvShape, x []float32, n0, nb int) []float32 {
 
 // table returns the gather table for small planes (nil for wide ones),
 // rebuilt on every call: it is tiny next to the data it indexes.
-func (ws *convWork) table(s ConvShape) []int32 {
-	oh, ow := s.OutH(), s.OutW()
-	if !smallPlane(ow) {
+func (ws *convWork) table(s ConvShape) *gatherTab {
+	if !smallPlane(s.OutW()) {
 		return nil
 	}
-	n := s.R * s.S * oh * ow
-	if cap(ws.idx) < n {
-		ws.idx = make([]int32, n)
-	}
-	ws.idx = ws.idx[:n]
-	gatherTable(s, oh, ow, ws.idx)
-	return ws.idx
+	ws.tab.build(s, false)
+	return &ws.tab
 }
 
 // gatherDy returns dy of images n0..n0+nb-1 as K x nb*ohw (row stride
@@ -264,7 +253,7 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 		}
 		ws.col = growF32(ws.col, crs*cols)
 		Sgemm(true, false, crs, cols, s.K, 1, w, crs, g, cols, 0, ws.col, cols)
-		ws.c2i = col2imJob{s: s, oh: oh, ow: ow, nb: b, col: ws.col, dx: dx[n0*chw : (n0+b)*chw], idx: ws.table(s)}
+		ws.c2i = col2imJob{s: s, oh: oh, ow: ow, nb: b, col: ws.col, dx: dx[n0*chw : (n0+b)*chw], tab: ws.table(s)}
 		parallelRange(&ws.wg, b*s.C, crs*cols, &ws.c2i)
 		ws.c2i = col2imJob{}
 	}

@@ -23,9 +23,9 @@ type im2colJob struct {
 	s      ConvShape
 	oh, ow int
 	nb     int
-	x      []float32 // nb images, C x H x W each
-	col    []float32 // C*R*S x nb*oh*ow
-	idx    []int32   // small planes: R*S x oh*ow in-plane source offsets, -1 for padding
+	x      []float32  // nb images, C x H x W each
+	col    []float32  // C*R*S x nb*oh*ow
+	tab    *gatherTab // small planes: grouped by tap; nil for the row-copy path
 }
 
 // smallPlane selects the gather-table path: for narrow outputs the per-row
@@ -35,25 +35,81 @@ func smallPlane(ow int) bool { return ow < convSmallOW }
 // convSmallOW is a variable so tests can run both paths on any shape.
 var convSmallOW = 16
 
-// gatherTable fills idx (R*S x oh*ow) with the in-plane input offset read by
-// each output pixel for each filter tap, -1 where it falls in the padding.
-func gatherTable(s ConvShape, oh, ow int, idx []int32) {
-	t := 0
-	for r := 0; r < s.R; r++ {
-		for q := 0; q < s.S; q++ {
-			for i := 0; i < oh; i++ {
-				hi := i*s.StrideH - s.PadH + r
-				for j := 0; j < ow; j++ {
-					wi := j*s.StrideW - s.PadW + q
-					if hi < 0 || hi >= s.H || wi < 0 || wi >= s.W {
-						idx[t] = -1
-					} else {
-						idx[t] = int32(hi*s.W + wi)
-					}
-					t++
-				}
+// gatherTab maps, for each group (a filter tap for im2col, an output pixel
+// for im2row) and each of its m members, to the in-plane input offset read.
+// Padding entries point at offset 0 and are listed separately, so the copy
+// loops run without branches and then zero the (few) padding entries.
+type gatherTab struct {
+	src           []int32 // groups x m offsets, 0 for padding
+	pad, padOff   []int32 // members in padding, group g at pad[padOff[g]:padOff[g+1]]
+	valid, valOff []int32 // members inside the input, likewise
+
+	built   bool // memo: the table is for key (N ignored) and byPixel
+	key     ConvShape
+	byPixel bool
+}
+
+// build fills the table for shape s; byPixel selects im2row grouping
+// (group = output pixel, members = taps) over im2col's (group = tap,
+// members = output pixels).
+func (g *gatherTab) build(s ConvShape, byPixel bool) {
+	key := s
+	key.N = 0
+	if g.built && g.key == key && g.byPixel == byPixel {
+		return
+	}
+	g.built, g.key, g.byPixel = true, key, byPixel
+	oh, ow := s.OutH(), s.OutW()
+	ohw, rs := oh*ow, s.R*s.S
+	groups, m := rs, ohw
+	if byPixel {
+		groups, m = ohw, rs
+	}
+	g.src = growI32(g.src, groups*m)
+	g.padOff = growI32(g.padOff, groups+1)
+	g.valOff = growI32(g.valOff, groups+1)
+	g.pad, g.valid = g.pad[:0], g.valid[:0]
+	for grp := 0; grp < groups; grp++ {
+		g.padOff[grp], g.valOff[grp] = int32(len(g.pad)), int32(len(g.valid))
+		for t := 0; t < m; t++ {
+			pix, tap := t, grp
+			if byPixel {
+				pix, tap = grp, t
+			}
+			i, j := pix/ow, pix%ow
+			r, q := tap/s.S, tap%s.S
+			hi, wi := i*s.StrideH-s.PadH+r, j*s.StrideW-s.PadW+q
+			if hi < 0 || hi >= s.H || wi < 0 || wi >= s.W {
+				g.src[grp*m+t] = 0
+				g.pad = append(g.pad, int32(t))
+			} else {
+				g.src[grp*m+t] = int32(hi*s.W + wi)
+				g.valid = append(g.valid, int32(t))
 			}
 		}
+	}
+	g.padOff[groups], g.valOff[groups] = int32(len(g.pad)), int32(len(g.valid))
+}
+
+func growI32(b []int32, n int) []int32 {
+	if cap(b) < n {
+		return make([]int32, n)
+	}
+	return b[:n]
+}
+
+// gatherRow copies xp[src[t]] into d[t] and zeroes the padding members.
+func gatherRow(d, xp []float32, src, pads []int32) {
+	d = d[:len(src)]
+	if len(xp) == 0 { // empty input plane: everything is padding
+		clear(d)
+		return
+	}
+	for t, o := range src {
+		d[t] = xp[o]
+	}
+	for _, t := range pads {
+		d[t] = 0
 	}
 }
 
@@ -65,22 +121,15 @@ func (j *im2colJob) runRange(lo, hi int) {
 	cols := j.nb * ohw
 	hw := s.H * s.W
 	chw := s.C * hw
-	if j.idx != nil {
+	if tab := j.tab; tab != nil {
 		rs := s.R * s.S
 		for row := lo; row < hi; row++ {
 			c, tap := row/rs, row%rs
-			tbl := j.idx[tap*ohw : (tap+1)*ohw]
+			src := tab.src[tap*ohw : (tap+1)*ohw]
+			pads := tab.pad[tab.padOff[tap]:tab.padOff[tap+1]]
 			dst := j.col[row*cols : (row+1)*cols]
 			for n := 0; n < j.nb; n++ {
-				xp := j.x[n*chw+c*hw : n*chw+(c+1)*hw]
-				d := dst[n*ohw : (n+1)*ohw]
-				for t, o := range tbl {
-					if o >= 0 {
-						d[t] = xp[o]
-					} else {
-						d[t] = 0
-					}
-				}
+				gatherRow(dst[n*ohw:(n+1)*ohw], j.x[n*chw+c*hw:n*chw+(c+1)*hw], src, pads)
 			}
 		}
 		return
@@ -122,9 +171,9 @@ type col2imJob struct {
 	s      ConvShape
 	oh, ow int
 	nb     int
-	col    []float32 // C*R*S x nb*oh*ow
-	dx     []float32 // nb images, overwritten
-	idx    []int32   // as im2colJob.idx, or nil
+	col    []float32  // C*R*S x nb*oh*ow
+	dx     []float32  // nb images, overwritten
+	tab    *gatherTab // as im2colJob.tab
 }
 
 // runRange overwrites input planes [lo, hi) (plane = image*C + channel) with
@@ -140,15 +189,14 @@ func (j *col2imJob) runRange(lo, hi int) {
 		n, c := p/s.C, p%s.C
 		dxp := j.dx[p*hw : (p+1)*hw]
 		clear(dxp)
-		if j.idx != nil {
+		if tab := j.tab; tab != nil {
 			rs := s.R * s.S
 			for tap := 0; tap < rs; tap++ {
 				row := c*rs + tap
-				src := j.col[row*cols+n*ohw : row*cols+(n+1)*ohw]
-				for t, o := range j.idx[tap*ohw : (tap+1)*ohw] {
-					if o >= 0 {
-						dxp[o] += src[t]
-					}
+				col := j.col[row*cols+n*ohw : row*cols+(n+1)*ohw]
+				src := tab.src[tap*ohw : (tap+1)*ohw]
+				for _, t := range tab.valid[tab.valOff[tap]:tab.valOff[tap+1]] {
+					dxp[src[t]] += col[t]
 				}
 			}
 			continue
@@ -222,35 +270,12 @@ func (j *layoutJob) runRange(lo, hi int) {
 // gradients, dW (K x CRS) = dY (K x pixels) * rows, as a non-transposed GEMM
 // operand: packing a transposed column matrix is a strided gather.
 
-// gatherTableT is gatherTable transposed: idx[p*R*S + tap].
-func gatherTableT(s ConvShape, oh, ow int, idx []int32) {
-	rs := s.R * s.S
-	for i := 0; i < oh; i++ {
-		for j := 0; j < ow; j++ {
-			d := idx[(i*ow+j)*rs : (i*ow+j+1)*rs]
-			t := 0
-			for r := 0; r < s.R; r++ {
-				hi := i*s.StrideH - s.PadH + r
-				for q := 0; q < s.S; q++ {
-					wi := j*s.StrideW - s.PadW + q
-					if hi < 0 || hi >= s.H || wi < 0 || wi >= s.W {
-						d[t] = -1
-					} else {
-						d[t] = int32(hi*s.W + wi)
-					}
-					t++
-				}
-			}
-		}
-	}
-}
-
 type im2rowJob struct {
 	s    ConvShape
 	ohw  int
-	x    []float32 // images, C x H x W each
-	rows []float32 // nb*ohw x C*R*S
-	idx  []int32   // gatherTableT
+	x    []float32  // images, C x H x W each
+	rows []float32  // nb*ohw x C*R*S
+	tab  *gatherTab // grouped by pixel
 }
 
 // runRange fills rows [lo, hi).
@@ -263,18 +288,11 @@ func (j *im2rowJob) runRange(lo, hi int) {
 	for u := lo; u < hi; u++ {
 		n, p := u/j.ohw, u%j.ohw
 		xn := j.x[n*chw : (n+1)*chw]
-		tbl := j.idx[p*rs : (p+1)*rs]
+		src := j.tab.src[p*rs : (p+1)*rs]
+		pads := j.tab.pad[j.tab.padOff[p]:j.tab.padOff[p+1]]
 		dst := j.rows[u*crs : (u+1)*crs]
 		for c := 0; c < s.C; c++ {
-			xp := xn[c*hw : (c+1)*hw]
-			d := dst[c*rs : (c+1)*rs]
-			for t, o := range tbl {
-				if o >= 0 {
-					d[t] = xp[o]
-				} else {
-					d[t] = 0
-				}
-			}
+			gatherRow(dst[c*rs:(c+1)*rs], xn[c*hw:(c+1)*hw], src, pads)
 		}
 	}
 }
