@@ -25,6 +25,12 @@ type impl struct {
 	// nil means the pure-Go dotGo / axpyGo. Both take equal-length slices.
 	dot  func(x, y []float32) float32
 	axpy func(alpha float32, x, y []float32) // y += alpha*x
+	// Optional packing routines (nil: pure Go), both filling k rows of w
+	// floats at dst with alpha times the source, zero beyond n lanes:
+	// packCopy reads rows src[p*ld : p*ld+n], packGather columns src[i*ld+p],
+	// i < n. They may write up to 7 floats past dst[k*w-1]; w <= packMaxW.
+	packCopy, packGather func(dst, src *float32, ld, k, n, w int, alpha float32)
+	packMaxW             int
 }
 
 var impls = []impl{{name: "generic", available: true, gemm: genericMicro}}

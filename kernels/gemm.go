@@ -258,17 +258,18 @@ func (g *gemmArgs) blocked(buf *gemmBuf) {
 	nbMax := min(nc, (g.n+nr-1)/nr*nr)
 	mbMax := min(mc, (g.m+mr-1)/mr*mr)
 	kbMax := min(kc, g.k)
-	pb := aligned(&buf.b, kbMax*nbMax)
-	pa := aligned(&buf.a, kbMax*mbMax)
+	// +8: asm packing may write a few floats past the last panel.
+	pb := aligned(&buf.b, kbMax*nbMax+8)
+	pa := aligned(&buf.a, kbMax*mbMax+8)
 	tile := aligned(&buf.tile, mr*nr)
 	for jc := 0; jc < g.n; jc += nc {
 		nb := min(nc, g.n-jc)
 		for pc := 0; pc < g.k; pc += kc {
 			kb := min(kc, g.k-pc)
-			packB(pb, g.transB, g.b, g.ldb, pc, jc, kb, nb, nr)
+			packB(g.p, pb, g.transB, g.b, g.ldb, pc, jc, kb, nb, nr)
 			for ic := 0; ic < g.m; ic += mc {
 				mb := min(mc, g.m-ic)
-				packA(pa, g.transA, g.a, g.lda, ic, pc, mb, kb, mr, g.alpha)
+				packA(g.p, pa, g.transA, g.a, g.lda, ic, pc, mb, kb, mr, g.alpha)
 				macroTile(uk, mb, nb, kb, pa, pb, g.c[ic*g.ldc+jc:], g.ldc, tile)
 			}
 		}
@@ -306,10 +307,21 @@ func macroTile(uk microKernel, mb, nb, kb int, pa, pb, c []float32, ldc int, til
 
 // packA copies the mb x kb block of alpha*op(A) at (i0, p0) into mr-row
 // panels stored column by column, zero-padding the last panel.
-func packA(dst []float32, trans bool, a []float32, lda, i0, p0, mb, kb, mr int, alpha float32) {
+func packA(im *impl, dst []float32, trans bool, a []float32, lda, i0, p0, mb, kb, mr int, alpha float32) {
+	fast := im.packCopy != nil && mr <= im.packMaxW && lda*mr < 1<<31
 	for ir := 0; ir < mb; ir += mr {
 		rows := min(mr, mb-ir)
-		panel := dst[ir*kb : ir*kb+mr*kb]
+		panel := dst[ir*kb : ir*kb+mr*kb+8]
+		if fast && trans {
+			_ = a[(p0+kb-1)*lda+i0+ir+rows-1]
+			im.packCopy(&panel[0], &a[p0*lda+i0+ir], lda, kb, rows, mr, alpha)
+			continue
+		}
+		if fast {
+			_ = a[(i0+ir+rows-1)*lda+p0+kb-1]
+			im.packGather(&panel[0], &a[(i0+ir)*lda+p0], lda, kb, rows, mr, alpha)
+			continue
+		}
 		if trans {
 			// op(A)[i][p] = a[p*lda+i]: each k step is a contiguous run.
 			for p := 0; p < kb; p++ {
@@ -340,10 +352,21 @@ func packA(dst []float32, trans bool, a []float32, lda, i0, p0, mb, kb, mr int, 
 
 // packB copies the kb x nb block of op(B) at (p0, j0) into nr-column panels
 // stored row by row, zero-padding the last panel.
-func packB(dst []float32, trans bool, b []float32, ldb, p0, j0, kb, nb, nr int) {
+func packB(im *impl, dst []float32, trans bool, b []float32, ldb, p0, j0, kb, nb, nr int) {
+	fast := im.packCopy != nil && nr <= im.packMaxW && ldb*nr < 1<<31
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
-		panel := dst[jr*kb : jr*kb+nr*kb]
+		panel := dst[jr*kb : jr*kb+nr*kb+8]
+		if fast && !trans {
+			_ = b[(p0+kb-1)*ldb+j0+jr+cols-1]
+			im.packCopy(&panel[0], &b[p0*ldb+j0+jr], ldb, kb, cols, nr, 1)
+			continue
+		}
+		if fast {
+			_ = b[(j0+jr+cols-1)*ldb+p0+kb-1]
+			im.packGather(&panel[0], &b[(j0+jr)*ldb+p0], ldb, kb, cols, nr, 1)
+			continue
+		}
 		if !trans {
 			for p := 0; p < kb; p++ {
 				src := b[(p0+p)*ldb+j0+jr:]

@@ -22,3 +22,34 @@ func SdotAVX2(x, y *float32, n int) float32
 //
 //go:noescape
 func SaxpyAVX2(alpha float32, x, y *float32, n int)
+
+// PackCopyAVX512 sets dst[p*w+j] = alpha*src[p*ld+j] for p < k, j < cols,
+// and 0 for cols <= j < w (w <= 32). Needs AVX-512F.
+//
+//go:noescape
+func PackCopyAVX512(dst, src *float32, ld, k, cols, w int, alpha float32)
+
+// PackGatherAVX512 sets dst[p*w+i] = alpha*src[i*ld+p] for p < k, i < rows,
+// and 0 for rows <= i < w (w <= 32). Needs AVX-512F.
+//
+//go:noescape
+func PackGatherAVX512(dst, src *float32, ld, k, rows, w int, alpha float32)
+
+// PackCopyAVX2 is PackCopyAVX512 for w <= 16 with AVX2; it may write up to 7
+// floats past dst[k*w-1].
+//
+//go:noescape
+func PackCopyAVX2(dst, src *float32, ld, k, cols, w int, alpha float32)
+
+// PackGatherAVX2 is PackGatherAVX512 for w <= 16 with AVX2; it may write up
+// to 7 floats past dst[k*w-1].
+//
+//go:noescape
+func PackGatherAVX2(dst, src *float32, ld, k, rows, w int, alpha float32)
+
+// PackTransAVX512 sets dst[p*w+i] = alpha*src[i*ld+p] for p < k and i < 16,
+// reading rows i < rows only (the others count as zero) and writing
+// min(w, 16) floats per p. Needs AVX-512F.
+//
+//go:noescape
+func PackTransAVX512(dst, src *float32, ld, k, rows, w int, alpha float32)
