@@ -248,10 +248,13 @@ func PerSampleGrads(tp *autograd.Tape, m Model, x []float32, n int, labels []int
 			t.SetRequiresGrad(true)
 		}
 	}()
-	tp.Reset()
-	loss, err := Loss(tp, m, x, n, labels)
-	if err != nil {
+	if err := checkBatch(m, x, n, labels); err != nil {
 		return err
 	}
-	return tp.BackwardPerSample(loss, chosen, 1/float32(n), fn)
+	tp.Reset()
+	c, h, w := m.InputShape()
+	// the sum of the per-example losses: each row is then already the
+	// gradient of the example's own loss, with no rescaling pass
+	loss := tp.Sum(tp.CrossEntropyPer(m.Forward(tp, autograd.NewTensor(x, n, c, h, w)), labels))
+	return tp.BackwardPerSample(loss, chosen, 1, fn)
 }

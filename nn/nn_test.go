@@ -278,3 +278,29 @@ func TestBPVGGPerSample(t *testing.T) {
 		}
 	}
 }
+
+// Same seed and thread count: bit-identical parameters after training.
+func TestTrainingDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	x := randImages(rng, 4)
+	labels := []int32{1, 0, 0, 1}
+	run := func() *BPVGG {
+		m := NewBPVGG(99)
+		tr := NewTrainer(m, NewAdam(m.Params(), 1e-3, 1e-3))
+		for i := 0; i < 2; i++ {
+			if _, err := tr.Step(x, 4, labels); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return m
+	}
+	a, b := run(), run()
+	for i, p := range a.Params() {
+		q := b.Params()[i]
+		for j := range p.T.Data {
+			if math.Float32bits(p.T.Data[j]) != math.Float32bits(q.T.Data[j]) {
+				t.Fatalf("%s[%d] differs between identical runs", p.Name, j)
+			}
+		}
+	}
+}

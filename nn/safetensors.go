@@ -94,6 +94,9 @@ func WriteSafetensors(path string, tensors []NamedTensor, meta map[string]string
 	if _, err = f.Write(buf); err != nil {
 		return fmt.Errorf("safetensors %s: %v", path, err)
 	}
+	if err = f.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		return fmt.Errorf("safetensors %s: %v", path, err)
+	}
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("safetensors %s: %v", path, err)
 	}
