@@ -66,6 +66,19 @@ type prepared struct {
 	norms  []float32 // ||xc_i||^2
 	tolAbs float64   // tolerance in squared-distance units (without the user factor)
 	same   bool      // all rows identical
+
+	once sync.Once
+	x64  []float64 // centred data in float64, made on first use
+}
+
+func (p *prepared) float64Data() []float64 {
+	p.once.Do(func() {
+		p.x64 = make([]float64, len(p.xc))
+		for i, v := range p.xc {
+			p.x64[i] = float64(v)
+		}
+	})
+	return p.x64
 }
 
 // ErrEmpty is returned for an input with no rows or no columns.
@@ -203,6 +216,9 @@ func splitmix(z uint64) uint64 {
 
 const rowBlock = 256 // rows per GEMM call in the assignment step
 
+// maxKeep bounds the k x n seeding distances kept for the first assignment.
+const maxKeep = 1 << 24
+
 // workspace holds one restart's buffers.
 type workspace struct {
 	k, nChunks int
@@ -235,16 +251,43 @@ func runRestart(p *prepared, k, r int, opt Options, par int) *Result {
 	for c := range w.gram {
 		w.gram[c] = make([]float32, rowBlock*k)
 	}
-	initPlusPlus(p, k, rng, w.centers)
 	tol := opt.Tol * p.tolAbs
-	old := make([]int32, n)
-	newC := make([]float64, k*d)
+	var iter int
+	if d <= hamerlyMaxD {
+		// the seeding's distances to the chosen centres are exact here and
+		// give the first assignment for free (if they fit in memory)
+		var keep []float64
+		if int64(k)*int64(n) <= maxKeep {
+			keep = make([]float64, k*n)
+		}
+		initPlusPlus(p, k, rng, w.centers, true, keep)
+		iter = lloydHamerly(p, w, opt.MaxIter, tol, par, keep)
+	} else {
+		initPlusPlus(p, k, rng, w.centers, false, nil)
+		iter = lloydGemm(p, w, opt.MaxIter, tol, par)
+	}
+	res := &Result{K: k, Labels: w.labels, Iter: iter, Centers: make([]float32, k*d)}
+	res.Inertia = inertia(p, w.centers, w.labels, k)
+	for c := 0; c < k; c++ {
+		for j := 0; j < d; j++ {
+			res.Centers[c*d+j] = float32(float64(w.centers[c*d+j]) + p.mean[j])
+		}
+	}
+	return res
+}
+
+// lloydGemm is plain Lloyd with all point-centre distances from one GEMM per
+// row block; the stopping rules are scikit-learn's (labels unchanged, or
+// total squared centre shift <= tol, then a final assignment).
+func lloydGemm(p *prepared, w *workspace, maxIter int, tol float64, par int) int {
+	old := make([]int32, p.n)
+	newC := make([]float64, w.k*p.d)
 	iter := 0
 	strict := false
-	for iter < opt.MaxIter {
+	for iter < maxIter {
 		iter++
 		assign(p, w, par, true)
-		shift := updateCenters(p, w, newC)
+		shift := updateCenters(p, w, newC, nil)
 		if iter > 1 && equalLabels(old, w.labels) {
 			strict = true
 			break
@@ -258,14 +301,7 @@ func runRestart(p *prepared, k, r int, opt Options, par int) *Result {
 		// labels must match the final centres
 		assign(p, w, par, false)
 	}
-	res := &Result{K: k, Labels: w.labels, Iter: iter, Centers: make([]float32, k*d)}
-	res.Inertia = inertia(p, w.centers, w.labels, k)
-	for c := 0; c < k; c++ {
-		for j := 0; j < d; j++ {
-			res.Centers[c*d+j] = float32(float64(w.centers[c*d+j]) + p.mean[j])
-		}
-	}
-	return res
+	return iter
 }
 
 func equalLabels(a, b []int32) bool {
@@ -329,7 +365,8 @@ func assign(p *prepared, w *workspace, par int, acc bool) {
 // updateCenters reduces the chunk sums in order, relocates empty clusters to
 // the points farthest from their centres (as scikit-learn), stores the new
 // centres and returns the total squared centre shift.
-func updateCenters(p *prepared, w *workspace, newC []float64) float64 {
+// needDist2, if not nil, fills w.dist2 (only called when a cluster is empty).
+func updateCenters(p *prepared, w *workspace, newC []float64, needDist2 func()) float64 {
 	d, k := p.d, w.k
 	clear(newC)
 	cnt := make([]int64, k)
@@ -348,6 +385,9 @@ func updateCenters(p *prepared, w *workspace, newC []float64) float64 {
 		}
 	}
 	if len(empty) > 0 {
+		if needDist2 != nil {
+			needDist2()
+		}
 		far := make([]int, p.n)
 		for i := range far {
 			far[i] = i
@@ -397,21 +437,36 @@ func inertia(p *prepared, centers []float32, labels []int32, k int) float64 {
 
 // initPlusPlus is greedy k-means++: each new centre is the best (lowest
 // potential) of 2 + floor(ln k) candidates drawn proportionally to D^2.
-func initPlusPlus(p *prepared, k int, rng *rand.Rand, centers []float32) {
+// If keep is not nil (k x n), row c receives the squared distances from
+// centre c to every point.
+func initPlusPlus(p *prepared, k int, rng *rand.Rand, centers []float32, direct bool, keep []float64) {
 	n, d := p.n, p.d
 	trials := 2 + int(math.Log(float64(k)))
 	closest := make([]float64, n)
 	cum := make([]float64, n)
 	cand := make([]int, trials)
-	candX := make([]float32, trials*d)
-	g := make([]float32, trials*n)
 	candD := make([]float64, trials*n)
+	var candX, g []float32
+	distsTo := func(idx []int, out []float64) {
+		if direct {
+			directDists(p, idx, out)
+			return
+		}
+		if candX == nil {
+			candX = make([]float32, trials*d)
+			g = make([]float32, trials*n)
+		}
+		gemmDists(p, idx, candX, g, out)
+	}
 
 	first := rng.IntN(n)
 	copy(centers[:d], p.xc[first*d:first*d+d])
-	dists(p, []int{first}, candX[:d], g[:n], candD[:n])
+	distsTo([]int{first}, candD[:n])
+	candD[first] = 0
 	copy(closest, candD[:n])
-	closest[first] = 0
+	if keep != nil {
+		copy(keep[:n], candD[:n])
+	}
 	for c := 1; c < k; c++ {
 		var run float64
 		for i, v := range closest {
@@ -422,11 +477,11 @@ func initPlusPlus(p *prepared, k int, rng *rand.Rand, centers []float32) {
 			r := rng.Float64() * run
 			j := sort.SearchFloat64s(cum, r) // first i with cum[i] >= r
 			for j < n-1 && closest[j] == 0 {
-				j++ // never pick a point already at zero potential when others remain
+				j++ // only when r == 0: never pick a point at zero potential
 			}
 			cand[t] = min(j, n-1)
 		}
-		dists(p, cand, candX, g, candD)
+		distsTo(cand, candD)
 		bestT, bestPot := -1, math.Inf(1)
 		for t := range cand {
 			row := candD[t*n : t*n+n]
@@ -443,13 +498,16 @@ func initPlusPlus(p *prepared, k int, rng *rand.Rand, centers []float32) {
 		for i, v := range row {
 			closest[i] = min(v, closest[i])
 		}
+		if keep != nil {
+			copy(keep[c*n:c*n+n], row)
+		}
 		copy(centers[c*d:c*d+d], p.xc[cand[bestT]*d:cand[bestT]*d+d])
 	}
 }
 
-// dists fills out[t*n+i] with the squared distance between candidate point
-// idx[t] and every point i, through one GEMM.
-func dists(p *prepared, idx []int, candX []float32, g []float32, out []float64) {
+// gemmDists fills out[t*n+i] with the squared distance between candidate
+// point idx[t] and every point i, through one GEMM.
+func gemmDists(p *prepared, idx []int, candX []float32, g []float32, out []float64) {
 	n, d := p.n, p.d
 	m := len(idx)
 	for t, i := range idx {
@@ -461,6 +519,19 @@ func dists(p *prepared, idx []int, candX []float32, g []float32, out []float64) 
 		for i := 0; i < n; i++ {
 			v := cn + p.norms[i] - 2*g[t*n+i]
 			out[t*n+i] = float64(max(v, 0))
+		}
+	}
+}
+
+// directDists is gemmDists by exact float64 differences (small d).
+func directDists(p *prepared, idx []int, out []float64) {
+	n, d := p.n, p.d
+	xs := p.float64Data()
+	for t, ci := range idx {
+		c := xs[ci*d : ci*d+d]
+		row := out[t*n : t*n+n]
+		for i := range row {
+			row[i] = sqDist64(xs[i*d:i*d+d], c)
 		}
 	}
 }

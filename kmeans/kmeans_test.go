@@ -59,6 +59,13 @@ func TestFitRecoversBlobs(t *testing.T) {
 // centre and each centre is the mean of its points, and that Inertia is the
 // float64 sum of squared distances.
 func checkFixedPoint(t *testing.T, x []float32, n, d int, res *Result) {
+	checkResult(t, x, n, d, res, true)
+}
+
+// checkResult checks labels (nearest centre) and inertia, and with means
+// also that each centre is the mean of its points (true at strict
+// convergence, not after a stop on the centre-shift tolerance).
+func checkResult(t *testing.T, x []float32, n, d int, res *Result, means bool) {
 	t.Helper()
 	k := res.K
 	mean := make([]float64, k*d)
@@ -95,6 +102,9 @@ func checkFixedPoint(t *testing.T, x []float32, n, d int, res *Result) {
 	for c := 0; c < k; c++ {
 		if cnt[c] == 0 {
 			t.Errorf("cluster %d empty", c)
+			continue
+		}
+		if !means {
 			continue
 		}
 		for j := 0; j < d; j++ {
@@ -228,7 +238,7 @@ func TestEmptyClusterRelocation(t *testing.T) {
 	set(1, 10.5, 10)
 	set(2, -100, -100)
 	assign(p, w, 1, true)
-	updateCenters(p, w, make([]float64, k*2))
+	updateCenters(p, w, make([]float64, k*2), nil)
 	got := []float64{float64(w.centers[4]) + p.mean[0], float64(w.centers[5]) + p.mean[1]}
 	// farthest from its centre: (1,0) and (0,1) are at distance 1 from (0,0),
 	// the second group's points at 0.5; the first of the ties, (1,0), wins.
@@ -440,4 +450,35 @@ func silErr(x []float32, n, d int, l []int32, k int) error {
 func selErr(x []float32, n, d, a, b int) error {
 	_, err := Select(x, n, d, a, b, Options{})
 	return err
+}
+
+// TestHamerlyMatchesGemm runs both Lloyd paths from the same seeds: they
+// must reach the same clustering (labels can only differ on float ties).
+func TestHamerlyMatchesGemm(t *testing.T) {
+	defer func(v int) { hamerlyMaxD = v }(hamerlyMaxD)
+	for _, tc := range []struct{ n, d, k int }{{2000, 5, 7}, {800, 20, 4}, {3000, 2, 10}} {
+		x, _ := blobs(tc.n, tc.d, tc.k, 12, uint64(tc.d)) // overlapping: many iterations
+		hamerlyMaxD = 1 << 30
+		h, err := Fit(x, tc.n, tc.d, tc.k, Options{Seed: 5, NInit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hamerlyMaxD = 0
+		g, err := Fit(x, tc.n, tc.d, tc.k, Options{Seed: 5, NInit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff := 0
+		for i := range h.Labels {
+			if h.Labels[i] != g.Labels[i] {
+				diff++
+			}
+		}
+		if diff > 0 || h.Iter != g.Iter || math.Abs(h.Inertia-g.Inertia) > 1e-9*g.Inertia {
+			t.Errorf("n=%d d=%d k=%d: hamerly inertia %.6f iter %d, gemm %.6f iter %d, %d labels differ",
+				tc.n, tc.d, tc.k, h.Inertia, h.Iter, g.Inertia, g.Iter, diff)
+		}
+		checkResult(t, x, tc.n, tc.d, h, false)
+		checkResult(t, x, tc.n, tc.d, g, false)
+	}
 }
