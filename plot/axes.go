@@ -62,6 +62,13 @@ func decimalsFor(step float64) int {
 }
 
 func formatTick(v float64, dec int) string {
+	if dec > 5 || math.Abs(v) >= 1e7 {
+		// Very small steps or very large values: short scientific form.
+		if math.Abs(v) < 1e-300 {
+			return "0"
+		}
+		return strconv.FormatFloat(v, 'g', 4, 64)
+	}
 	s := strconv.FormatFloat(v, 'f', dec, 64)
 	if s == "-0" || (len(s) > 1 && s[0] == '-' && allZero(s[1:])) {
 		s = s[1:]

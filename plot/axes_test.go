@@ -49,6 +49,9 @@ func TestFormatTick(t *testing.T) {
 			break
 		}
 	}
+	if formatTick(2e-13, 14) != "2e-13" || formatTick(3e7, 0) != "3e+07" {
+		t.Error("scientific tick labels")
+	}
 	if formatTick(-1e-17, 2) != "0.00" {
 		t.Error("negative zero printed")
 	}

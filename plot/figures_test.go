@@ -513,3 +513,38 @@ func TestDeterministic(t *testing.T) {
 		t.Error("scatter not deterministic")
 	}
 }
+
+// Small and degenerate but valid specs render without panicking.
+func TestDegenerateSpecs(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	check := func(name string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	check("1x1 heatmap", Heatmap(p("h.png"), HeatmapSpec{Values: [][]float64{{0.5}}, Annotate: true}))
+	check("constant heatmap", Heatmap(p("h.png"), HeatmapSpec{Values: [][]float64{{2, 2}, {2, math.NaN()}}, Title: "a very long title for a tiny matrix"}))
+	check("one point", Scatter(p("s.png"), ScatterSpec{X: []float64{1}, Y: []float64{1}}))
+	check("collinear", Scatter(p("s.png"), ScatterSpec{X: []float64{1, 1, 1}, Y: []float64{0, 1e-9, 2e9}}))
+	check("one bar", StackedBars(p("b.png"), BarSpec{Bars: []string{"x"}, Segments: []string{"y"}, Values: [][]float64{{3}}, Normalize: true}))
+	check("zero bar", StackedBars(p("b.png"), BarSpec{Bars: []string{"x", "z"}, Segments: []string{"y"}, Values: [][]float64{{3}, {0}}, Normalize: true}))
+	check("one point line", LineChart(p("l.png"), LineSpec{Series: []Series{{X: []float64{3}, Y: []float64{0.2}}}, HighlightMax: true, HighlightMin: true}))
+	check("one tile", ImageGrid(p("g.png"), GridSpec{Images: [][]Tile{{{C: 1, H: 1, W: 1, Pix: []uint8{9}, Marker: &image.Point{}}}}}))
+	check("one bar value", Bars(p("b.png"), BarsSpec{Categories: []string{"a"}, Series: []BarSeries{{Values: []float64{0}}}}))
+	check("tiny values", Bars(p("b.png"), BarsSpec{Categories: []string{"a", "b"}, Series: []BarSeries{{Values: []float64{1e-12, -3e-12}}}}))
+	check("huge values", Scatter(p("s.png"), ScatterSpec{X: []float64{-1e300, 1e300}, Y: []float64{0, 1}}))
+}
+
+func TestExtremeRangesError(t *testing.T) {
+	// Either a figure or an error, never a panic.
+	dir := t.TempDir()
+	for _, v := range []float64{math.MaxFloat64} {
+		_ = Scatter(filepath.Join(dir, "s.png"), ScatterSpec{X: []float64{-v, v}, Y: []float64{-v, v}})
+		_ = LineChart(filepath.Join(dir, "l.png"), LineSpec{Series: []Series{{X: []float64{-v, v}, Y: []float64{v, -v}}}})
+		_ = Bars(filepath.Join(dir, "b.png"), BarsSpec{Categories: []string{"a", "b"}, Series: []BarSeries{{Values: []float64{-v, v}}}})
+		_ = StackedBars(filepath.Join(dir, "b.png"), BarSpec{Bars: []string{"a"}, Segments: []string{"x", "y"}, Values: [][]float64{{v, v}}})
+		_ = Heatmap(filepath.Join(dir, "h.png"), HeatmapSpec{Values: [][]float64{{-v, v}}})
+	}
+}
