@@ -115,6 +115,12 @@ func TestPerSampleErrors(t *testing.T) {
 	if err := tp.BackwardPerSample(loss, []*Tensor{m.w1}, 0, func(int, []float32) {}); err == nil {
 		t.Error("lossWeight 0 should be an error")
 	}
+	if err := tp.Backward(loss); err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.Backward(loss); err == nil {
+		t.Error("a second Backward without Reset should be an error")
+	}
 }
 
 func TestNoGrad(t *testing.T) {

@@ -20,7 +20,8 @@ type Tape struct {
 	tensors []*Tensor
 	nextT   int
 
-	ps *perSample
+	ps         *perSample
+	backwarded bool // Backward ran since the last Reset
 }
 
 // NewTape returns an empty tape that records operations.
@@ -41,6 +42,7 @@ func (tp *Tape) Reset() {
 	tp.f32.reset()
 	tp.i32.reset()
 	tp.nextT = 0
+	tp.backwarded = false
 }
 
 type arena[T any] struct {
@@ -171,6 +173,11 @@ func (tp *Tape) Backward(loss *Tensor) error {
 	if !loss.requiresGrad || loss.leaf {
 		return fmt.Errorf("autograd: Backward on a loss that does not depend on any tensor requiring a gradient")
 	}
+	if tp.backwarded {
+		// intermediate gradients of the first pass would be accumulated into
+		return fmt.Errorf("autograd: Backward called twice without Reset")
+	}
+	tp.backwarded = true
 	g := tp.gradAccum(loss)
 	g[0] += 1
 	for i := len(tp.nodes) - 1; i >= 0; i-- {
