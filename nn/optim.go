@@ -2,8 +2,10 @@ package nn
 
 import (
 	"math"
+	"sync"
 
 	"remedy/autograd"
+	"remedy/kernels"
 )
 
 // Adam is torch.optim.Adam (amsgrad off, maximize off): with g = grad +
@@ -51,9 +53,51 @@ func (a *Adam) Step() {
 	b1, b2 := float32(a.Beta1), float32(a.Beta2)
 	c1, c2 := float32(1-a.Beta1), float32(1-a.Beta2)
 	eps, wd := float32(a.Eps), float32(a.WeightDecay)
-	for i, p := range a.params {
-		adamUpdate(p.Data, p.Grad, a.m[i], a.v[i], b1, b2, c1, c2, wd, eps, ibc2s, stepSize)
+	update := func(i, lo, hi int) {
+		p := a.params[i]
+		adamUpdate(p.Data[lo:hi], p.Grad[lo:hi], a.m[i][lo:hi], a.v[i][lo:hi], b1, b2, c1, c2, wd, eps, ibc2s, stepSize)
 	}
+	forEachShard(a.params, update)
+}
+
+// forEachShard splits the concatenation of the parameters into
+// kernels.Threads() contiguous shards and runs fn on each piece in its own
+// goroutine. The update is element-wise, so the result does not depend on
+// the split.
+func forEachShard(params []*autograd.Tensor, fn func(i, lo, hi int)) {
+	total := 0
+	for _, p := range params {
+		total += p.Numel()
+	}
+	t := kernels.Threads()
+	if t <= 1 || total < 1<<16 {
+		for i, p := range params {
+			fn(i, 0, p.Numel())
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (total + t - 1) / t
+	for s := 0; s < t; s++ {
+		lo, hi := s*per, min(total, (s+1)*per)
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			base := 0
+			for i, p := range params {
+				n := p.Numel()
+				a, b := max(lo-base, 0), min(hi-base, n)
+				if a < b {
+					fn(i, a, b)
+				}
+				base += n
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // adamUpdate multiplies by 1/sqrt(bc2) where torch divides by sqrt(bc2):

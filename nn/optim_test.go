@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"remedy/autograd"
+	"remedy/kernels"
 )
 
 // adamRef is torch.optim.Adam's update written out in float64.
@@ -116,5 +117,41 @@ func TestClipGradNorm(t *testing.T) {
 	c := 1 / (5 + 1e-6)
 	if math.Abs(float64(a.Grad[0])-3*c) > 1e-7 || math.Abs(float64(b.Grad[0])-4*c) > 1e-7 {
 		t.Fatalf("clipped grads %v %v", a.Grad, b.Grad)
+	}
+}
+
+// Sharding Adam over threads does not change the result.
+func TestAdamThreadsBitIdentical(t *testing.T) {
+	run := func(threads int) []float32 {
+		kernels.SetThreads(threads)
+		defer kernels.SetThreads(0)
+		var ps []Param
+		for i, n := range []int{70000, 3, 50001} {
+			d := make([]float32, n)
+			for j := range d {
+				d[j] = float32(math.Sin(float64(i*n + j)))
+			}
+			ps = append(ps, Param{"p", autograd.NewParam(d, n)})
+		}
+		opt := NewAdam(ps, 1e-3, 1e-2)
+		for step := 0; step < 3; step++ {
+			for _, p := range ps {
+				for j := range p.T.Grad {
+					p.T.Grad[j] = float32(math.Cos(float64(j*(step+1)))) * 0.01
+				}
+			}
+			opt.Step()
+		}
+		var out []float32
+		for _, p := range ps {
+			out = append(out, p.T.Data...)
+		}
+		return out
+	}
+	a, b := run(1), run(3)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("element %d: %v with 1 thread, %v with 3", i, a[i], b[i])
+		}
 	}
 }
