@@ -1,33 +1,78 @@
 package kernels
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Element-wise and reduction kernels used by autograd. Slices are used over
 // their full length unless a length is given; dst may alias an input.
+//
+// The loops are unrolled by four over re-sliced windows so the compiler drops
+// the bounds checks; they are memory-bound at the sizes autograd uses, so
+// assembly would gain little beyond that (Axpy uses the SIMD primitive of
+// the kernel path when it has one).
 
 // Add sets dst[i] = a[i] + b[i].
 func Add(dst, a, b []float32) {
-	for i := range dst {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		d, x, y := dst[i:i+4:i+4], a[i:i+4:i+4], b[i:i+4:i+4]
+		d[0] = x[0] + y[0]
+		d[1] = x[1] + y[1]
+		d[2] = x[2] + y[2]
+		d[3] = x[3] + y[3]
+	}
+	for ; i < n; i++ {
 		dst[i] = a[i] + b[i]
 	}
 }
 
 // Scale sets dst[i] = alpha * x[i].
 func Scale(dst []float32, alpha float32, x []float32) {
-	for i := range dst {
+	n := len(dst)
+	x = x[:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		d, v := dst[i:i+4:i+4], x[i:i+4:i+4]
+		d[0] = alpha * v[0]
+		d[1] = alpha * v[1]
+		d[2] = alpha * v[2]
+		d[3] = alpha * v[3]
+	}
+	for ; i < n; i++ {
 		dst[i] = alpha * x[i]
 	}
 }
 
-// Axpy sets y[i] += alpha * x[i].
+// Axpy sets y[i] += alpha * x[i] (fused multiply-add on the SIMD paths).
 func Axpy(alpha float32, x, y []float32) {
-	for i := range y {
+	n := len(y)
+	x = x[:n]
+	if f := cur.axpy; f != nil {
+		f(alpha, x, y)
+		return
+	}
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		d, v := y[i:i+4:i+4], x[i:i+4:i+4]
+		d[0] += alpha * v[0]
+		d[1] += alpha * v[1]
+		d[2] += alpha * v[2]
+		d[3] += alpha * v[3]
+	}
+	for ; i < n; i++ {
 		y[i] += alpha * x[i]
 	}
 }
 
-// Relu sets dst[i] = max(x[i], 0). NaN stays NaN.
+// Relu sets dst[i] = max(x[i], 0). NaN stays NaN (the comparison is false),
+// so a diverged activation is not silently turned into zero.
 func Relu(dst, x []float32) {
+	n := len(x)
+	dst = dst[:n]
 	for i, v := range x {
 		if v < 0 {
 			v = 0
@@ -37,92 +82,179 @@ func Relu(dst, x []float32) {
 }
 
 // ReluBackward sets dx[i] = dy[i] where the forward output y[i] > 0, else 0.
+// A NaN output passes no gradient (NaN > 0 is false); the loss is NaN in
+// that case anyway.
 func ReluBackward(dx, dy, y []float32) {
+	n := len(dx)
+	dy, y = dy[:n], y[:n]
 	for i := range dx {
-		if y[i] > 0 {
-			dx[i] = dy[i]
-		} else {
-			dx[i] = 0
+		g := dy[i]
+		if !(y[i] > 0) {
+			g = 0
 		}
+		dx[i] = g
 	}
 }
 
 // MaxPool2x2 pools planes (count = N*C) of h x w into floor(h/2) x floor(w/2)
 // with stride 2, recording in arg the flat in-plane index of each winner (first
-// maximum in row-major window order, as PyTorch).
+// maximum in row-major window order, as PyTorch). A NaN in a window wins (the
+// first NaN), so NaN propagates as in PyTorch.
 func MaxPool2x2(planes, h, w int, x, y []float32, arg []int32) {
 	oh, ow := h/2, w/2
+	if planes == 0 || oh == 0 || ow == 0 {
+		return
+	}
+	_ = x[planes*h*w-1]
+	_ = y[planes*oh*ow-1]
+	_ = arg[planes*oh*ow-1]
 	for p := 0; p < planes; p++ {
-		xp := x[p*h*w:]
+		xp := x[p*h*w : (p+1)*h*w]
+		yp := y[p*oh*ow : (p+1)*oh*ow]
+		ap := arg[p*oh*ow : (p+1)*oh*ow]
 		for i := 0; i < oh; i++ {
-			for j := 0; j < ow; j++ {
-				best := int32((2*i)*w + 2*j)
-				bv := xp[best]
-				for _, d := range [3]int32{1, int32(w), int32(w) + 1} {
-					idx := int32((2*i)*w+2*j) + d
-					if v := xp[idx]; v > bv || (v != v && bv == bv) {
-						bv, best = v, idx
-					}
+			r0 := xp[2*i*w : 2*i*w+2*ow]
+			r1 := xp[(2*i+1)*w : (2*i+1)*w+2*ow]
+			yr := yp[i*ow : (i+1)*ow]
+			ar := ap[i*ow : (i+1)*ow]
+			base := int32(2 * i * w)
+			for j := range yr {
+				a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+				bv, bi := a, int32(0)
+				// v > bv: strictly greater keeps the first maximum;
+				// v != v && bv == bv: the first NaN wins and stays.
+				if b > bv || (b != b && bv == bv) {
+					bv, bi = b, 1
 				}
-				o := p*oh*ow + i*ow + j
-				y[o] = bv
-				arg[o] = best
+				if c > bv || (c != c && bv == bv) {
+					bv, bi = c, int32(w)
+				}
+				if d > bv || (d != d && bv == bv) {
+					bv, bi = d, int32(w)+1
+				}
+				yr[j] = bv
+				ar[j] = base + int32(2*j) + bi
 			}
 		}
 	}
 }
 
 // MaxPool2x2Backward scatters dy to the recorded winners, overwriting dx.
+// Windows do not overlap, so each input gets at most one contribution.
 func MaxPool2x2Backward(planes, h, w int, dy []float32, arg []int32, dx []float32) {
 	oh, ow := h/2, w/2
 	clear(dx[:planes*h*w])
 	for p := 0; p < planes; p++ {
-		for o := 0; o < oh*ow; o++ {
-			dx[p*h*w+int(arg[p*oh*ow+o])] += dy[p*oh*ow+o]
+		dxp := dx[p*h*w : (p+1)*h*w]
+		g := dy[p*oh*ow : (p+1)*oh*ow]
+		for o, a := range arg[p*oh*ow : (p+1)*oh*ow] {
+			dxp[a] += g[o]
 		}
 	}
 }
 
-// Sum returns the sum of x (float64 accumulation).
-func Sum(x []float32) float32 {
-	var s float64
-	for _, v := range x {
-		s += float64(v)
-	}
-	return float32(s)
-}
+// Sum returns the sum of x, accumulated in float64 (four interleaved
+// accumulators, combined in a fixed order).
+func Sum(x []float32) float32 { return float32(sum64(x)) }
 
-// SpatialMean sets dst[p] = mean of plane p (planes of size hw).
+// SpatialMean sets dst[p] = mean of plane p (planes of size hw), accumulated
+// in float64.
 func SpatialMean(dst, x []float32, planes, hw int) {
 	for p := 0; p < planes; p++ {
-		dst[p] = Sum(x[p*hw:(p+1)*hw]) / float32(hw)
+		dst[p] = float32(sum64(x[p*hw:(p+1)*hw]) / float64(hw))
 	}
 }
 
 // SoftmaxCrossEntropy computes, for n rows of c logits, the per-row loss
 // -log softmax(logits)[label] into loss (length n) and, when grad is non-nil,
-// softmax - onehot(label) into grad (n x c). It is stable for large logits.
+// softmax - onehot(label) into grad (n x c). It is stable for large logits
+// (the row maximum is subtracted in float64). A NaN logit makes its row's
+// loss and gradient NaN. It panics on a label outside [0, c).
 func SoftmaxCrossEntropy(n, c int, logits []float32, labels []int32, loss, grad []float32) {
 	for i := 0; i < n; i++ {
 		row := logits[i*c : (i+1)*c]
-		m := row[0]
+		lab := labels[i]
+		if lab < 0 || int(lab) >= c {
+			panic(fmt.Sprintf("kernels: SoftmaxCrossEntropy: row %d has label %d, want 0..%d", i, lab, c-1))
+		}
+		m := float64(row[0])
 		for _, v := range row[1:] {
-			if v > m {
-				m = v
+			if float64(v) > m {
+				m = float64(v)
 			}
 		}
 		var z float64
 		for _, v := range row {
-			z += math.Exp(float64(v - m))
+			z += math.Exp(float64(v) - m)
 		}
 		lz := math.Log(z)
-		loss[i] = float32(lz - float64(row[labels[i]]-m))
+		loss[i] = float32(lz - (float64(row[lab]) - m))
 		if grad != nil {
 			g := grad[i*c : (i+1)*c]
 			for j, v := range row {
-				g[j] = float32(math.Exp(float64(v-m) - lz))
+				g[j] = float32(math.Exp(float64(v) - m - lz))
 			}
-			g[labels[i]] -= 1
+			g[lab] -= 1
+		}
+	}
+}
+
+// BCEWithLogits computes, for each of the n logits z with target t in [0, 1],
+// the binary cross-entropy of sigmoid(z), max(z,0) - z*t + log1p(exp(-|z|))
+// (stable for any z), into loss and, when grad is non-nil, its derivative
+// sigmoid(z) - t into grad.
+func BCEWithLogits(logits, targets, loss, grad []float32) {
+	n := len(logits)
+	targets, loss = targets[:n], loss[:n]
+	if grad != nil {
+		grad = grad[:n]
+	}
+	for i, zf := range logits {
+		z, t := float64(zf), float64(targets[i])
+		loss[i] = float32(math.Max(z, 0) - z*t + math.Log1p(math.Exp(-math.Abs(z))))
+		if grad != nil {
+			var s float64
+			if z >= 0 {
+				s = 1 / (1 + math.Exp(-z))
+			} else {
+				e := math.Exp(z)
+				s = e / (1 + e)
+			}
+			grad[i] = float32(s - t)
+		}
+	}
+}
+
+// SmoothL1 computes the Huber-style smooth L1 loss of d = pred - target per
+// element: 0.5*d*d/beta where |d| < beta, else |d| - 0.5*beta (beta > 0; as
+// PyTorch's smooth_l1_loss), into loss and, when grad is non-nil, its
+// derivative d/beta or sign(d) into grad.
+func SmoothL1(pred, target []float32, beta float32, loss, grad []float32) {
+	n := len(pred)
+	target, loss = target[:n], loss[:n]
+	if grad != nil {
+		grad = grad[:n]
+	}
+	for i, p := range pred {
+		d := p - target[i]
+		ad := float32(math.Abs(float64(d)))
+		if ad < beta {
+			loss[i] = 0.5 * d * d / beta
+			if grad != nil {
+				grad[i] = d / beta
+			}
+			continue
+		}
+		loss[i] = ad - 0.5*beta
+		if grad != nil {
+			switch {
+			case d > 0:
+				grad[i] = 1
+			case d < 0:
+				grad[i] = -1
+			default: // NaN
+				grad[i] = d
+			}
 		}
 	}
 }

@@ -1,0 +1,351 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+var specials = []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)), 1e-40, -1e-40, 3e38, -3e38}
+
+// elemInput returns n values, mostly normal with specials sprinkled in.
+func elemInput(r *rand.Rand, n int) []float32 {
+	v := convRand(r, n)
+	for i := range v {
+		if r.IntN(6) == 0 {
+			v[i] = specials[r.IntN(len(specials))]
+		}
+	}
+	return v
+}
+
+// same reports bitwise equality of float32 values, treating all NaNs alike.
+func same(a, b float32) bool {
+	if a != a || b != b {
+		return a != a && b != b
+	}
+	return math.Float32bits(a) == math.Float32bits(b)
+}
+
+// sameOrClose: equal as above, or within rel relative error.
+func sameOrClose(a float32, b float64, rel float64) bool {
+	if same(a, float32(b)) {
+		return true
+	}
+	if math.IsNaN(b) || math.IsInf(b, 0) {
+		return false
+	}
+	return math.Abs(float64(a)-b) <= rel*math.Abs(b)+1e-44
+}
+
+func TestElementwiseBinary(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for n := 0; n <= 70; n++ {
+		a, b := elemInput(r, n), elemInput(r, n)
+		alpha := float32(r.NormFloat64())
+		dst, buf := convGuarded(n, 0)
+		Add(dst, a, b)
+		convCheckGuards(t, "Add", buf)
+		for i := range dst {
+			if !same(dst[i], float32(float64(a[i])+float64(b[i]))) {
+				t.Fatalf("Add n=%d i=%d: %g + %g = %g", n, i, a[i], b[i], dst[i])
+			}
+		}
+		Scale(dst, alpha, a)
+		convCheckGuards(t, "Scale", buf)
+		for i := range dst {
+			if !same(dst[i], float32(float64(alpha)*float64(a[i]))) {
+				t.Fatalf("Scale n=%d i=%d: %g * %g = %g", n, i, alpha, a[i], dst[i])
+			}
+		}
+		copy(dst, b)
+		Axpy(alpha, a, dst)
+		convCheckGuards(t, "Axpy", buf)
+		for i := range dst {
+			// Fused or not, the result is within one rounding of the exact value.
+			want := float64(alpha)*float64(a[i]) + float64(b[i])
+			if !sameOrClose(dst[i], want, 1e-6) && !same(dst[i], float32(alpha*a[i])+b[i]) {
+				t.Fatalf("Axpy n=%d i=%d: %g*%g + %g = %g, want %g", n, i, alpha, a[i], b[i], dst[i], want)
+			}
+		}
+		// Aliasing: dst == a.
+		c := append([]float32(nil), a...)
+		Add(c, c, b)
+		for i := range c {
+			if !same(c[i], a[i]+b[i]) {
+				t.Fatalf("Add aliased n=%d i=%d", n, i)
+			}
+		}
+	}
+}
+
+func TestRelu(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	for n := 0; n <= 40; n++ {
+		x, dy := elemInput(r, n), elemInput(r, n)
+		y, buf := convGuarded(n, 0)
+		Relu(y, x)
+		convCheckGuards(t, "Relu", buf)
+		for i, v := range x {
+			want := float64(v)
+			if want < 0 {
+				want = 0
+			}
+			if !same(y[i], float32(want)) {
+				t.Fatalf("Relu(%g) = %g", v, y[i])
+			}
+		}
+		dx, bufd := convGuarded(n, float32(math.NaN()))
+		ReluBackward(dx, dy, y)
+		convCheckGuards(t, "ReluBackward", bufd)
+		for i := range dx {
+			want := float32(0)
+			if float64(y[i]) > 0 {
+				want = dy[i]
+			}
+			if !same(dx[i], want) {
+				t.Fatalf("ReluBackward y=%g dy=%g: %g", y[i], dy[i], dx[i])
+			}
+		}
+	}
+	nan := float32(math.NaN())
+	y := []float32{0}
+	Relu(y, []float32{nan})
+	if y[0] == y[0] {
+		t.Fatal("Relu(NaN) is not NaN")
+	}
+}
+
+// maxPoolRef: first maximum in row-major window order, first NaN wins.
+func maxPoolRef(planes, h, w int, x []float32) ([]float32, []int32) {
+	oh, ow := h/2, w/2
+	y := make([]float32, planes*oh*ow)
+	arg := make([]int32, planes*oh*ow)
+	for p := 0; p < planes; p++ {
+		for i := 0; i < oh; i++ {
+			for j := 0; j < ow; j++ {
+				best := -1
+				for _, d := range [][2]int{{0, 0}, {0, 1}, {1, 0}, {1, 1}} {
+					idx := (2*i+d[0])*w + 2*j + d[1]
+					v := float64(x[p*h*w+idx])
+					if best < 0 {
+						best = idx
+						continue
+					}
+					bv := float64(x[p*h*w+best])
+					if math.IsNaN(bv) {
+						continue
+					}
+					if math.IsNaN(v) || v > bv {
+						best = idx
+					}
+				}
+				o := p*oh*ow + i*ow + j
+				y[o], arg[o] = x[p*h*w+best], int32(best)
+			}
+		}
+	}
+	return y, arg
+}
+
+func TestMaxPool2x2(t *testing.T) {
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, planes := range []int{0, 1, 3} {
+		for h := 0; h <= 7; h++ {
+			for w := 0; w <= 7; w++ {
+				x := elemInput(r, planes*h*w)
+				// ties: quantise some values so equal maxima occur
+				for i := range x {
+					if r.IntN(3) == 0 {
+						x[i] = float32(r.IntN(3))
+					}
+				}
+				wantY, wantA := maxPoolRef(planes, h, w, x)
+				y, bufy := convGuarded(len(wantY), 0)
+				arg := make([]int32, len(wantA)+1)
+				arg[len(wantA)] = -99
+				MaxPool2x2(planes, h, w, x, y, arg)
+				convCheckGuards(t, "MaxPool2x2", bufy)
+				if arg[len(wantA)] != -99 {
+					t.Fatal("MaxPool2x2 wrote past arg")
+				}
+				for i := range wantY {
+					if !same(y[i], wantY[i]) || arg[i] != wantA[i] {
+						t.Fatalf("planes=%d h=%d w=%d out %d: got %g@%d want %g@%d", planes, h, w, i, y[i], arg[i], wantY[i], wantA[i])
+					}
+				}
+				dy := convRand(r, len(wantY))
+				dx, bufx := convGuarded(planes*h*w, float32(math.NaN()))
+				MaxPool2x2Backward(planes, h, w, dy, arg, dx)
+				convCheckGuards(t, "MaxPool2x2Backward", bufx)
+				want := make([]float32, planes*h*w)
+				oh, ow := h/2, w/2
+				for p := 0; p < planes; p++ {
+					for o := 0; o < oh*ow; o++ {
+						want[p*h*w+int(wantA[p*oh*ow+o])] = dy[p*oh*ow+o]
+					}
+				}
+				for i := range want {
+					if !same(dx[i], want[i]) {
+						t.Fatalf("MaxPool2x2Backward planes=%d h=%d w=%d i=%d: %g want %g", planes, h, w, i, dx[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestSumAndMean(t *testing.T) {
+	r := rand.New(rand.NewPCG(27, 28))
+	for n := 0; n <= 100; n += 7 {
+		x := convRand(r, n)
+		var want float64
+		for _, v := range x {
+			want += float64(v)
+		}
+		if got := Sum(x); !sameOrClose(got, want, 1e-6) {
+			t.Fatalf("Sum n=%d: %g want %g", n, got, want)
+		}
+	}
+	if v := Sum([]float32{1, float32(math.NaN()), 2}); v == v {
+		t.Fatal("Sum with NaN is not NaN")
+	}
+	if v := Sum([]float32{1, float32(math.Inf(1)), 2}); !math.IsInf(float64(v), 1) {
+		t.Fatal("Sum with +Inf is not +Inf")
+	}
+	// float64 accumulation: 1e8 + many 1s is exact.
+	big := make([]float32, 1001)
+	big[0] = 1e8
+	for i := 1; i < len(big); i++ {
+		big[i] = 1
+	}
+	if got := Sum(big); got != 1e8+1000 {
+		t.Fatalf("Sum loses small terms: %g", got)
+	}
+	x := convRand(r, 3*10)
+	dst := make([]float32, 3)
+	SpatialMean(dst, x, 3, 10)
+	for p := 0; p < 3; p++ {
+		var s float64
+		for _, v := range x[p*10 : (p+1)*10] {
+			s += float64(v)
+		}
+		if !sameOrClose(dst[p], s/10, 1e-6) {
+			t.Fatalf("SpatialMean plane %d: %g want %g", p, dst[p], s/10)
+		}
+	}
+}
+
+func TestSoftmaxCrossEntropy(t *testing.T) {
+	r := rand.New(rand.NewPCG(29, 30))
+	for _, scale := range []float64{1, 30, 1e4} {
+		for _, c := range []int{1, 2, 5, 17} {
+			n := 4
+			logits := make([]float32, n*c)
+			for i := range logits {
+				logits[i] = float32(scale * r.NormFloat64())
+			}
+			labels := make([]int32, n)
+			for i := range labels {
+				labels[i] = int32(r.IntN(c))
+			}
+			loss, bufl := convGuarded(n, 0)
+			grad, bufg := convGuarded(n*c, 0)
+			SoftmaxCrossEntropy(n, c, logits, labels, loss, grad)
+			convCheckGuards(t, "loss", bufl)
+			convCheckGuards(t, "grad", bufg)
+			for i := 0; i < n; i++ {
+				row := logits[i*c : (i+1)*c]
+				// float64 log-sum-exp with its own max shift
+				m := math.Inf(-1)
+				for _, v := range row {
+					m = math.Max(m, float64(v))
+				}
+				var z float64
+				for _, v := range row {
+					z += math.Exp(float64(v) - m)
+				}
+				lse := m + math.Log(z)
+				want := lse - float64(row[labels[i]])
+				if math.IsNaN(float64(loss[i])) || math.IsInf(float64(loss[i]), 0) ||
+					math.Abs(float64(loss[i])-want) > 1e-6*math.Max(1, math.Abs(want)) {
+					t.Fatalf("scale %g c %d row %d: loss %g want %g", scale, c, i, loss[i], want)
+				}
+				var gs float64
+				for j, v := range row {
+					p := math.Exp(float64(v) - lse)
+					if j == int(labels[i]) {
+						p--
+					}
+					gs += float64(grad[i*c+j])
+					if math.Abs(float64(grad[i*c+j])-p) > 1e-6 {
+						t.Fatalf("scale %g c %d row %d grad %d: %g want %g", scale, c, i, j, grad[i*c+j], p)
+					}
+				}
+				if math.Abs(gs) > 1e-5 {
+					t.Fatalf("gradient row sums to %g", gs)
+				}
+			}
+			SoftmaxCrossEntropy(n, c, logits, labels, loss, nil) // grad optional
+		}
+	}
+	// NaN logit -> NaN loss; bad label -> panic.
+	loss := []float32{0}
+	SoftmaxCrossEntropy(1, 3, []float32{1, float32(math.NaN()), 2}, []int32{0}, loss, nil)
+	if loss[0] == loss[0] {
+		t.Fatal("NaN logit gave a finite loss")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("label out of range did not panic")
+		}
+	}()
+	SoftmaxCrossEntropy(1, 3, []float32{1, 2, 3}, []int32{3}, loss, nil)
+}
+
+func TestBCEWithLogits(t *testing.T) {
+	z := []float32{0, 1, -1, 30, -30, 1e4, -1e4, 0.5, float32(math.NaN())}
+	tg := []float32{0, 1, 0, 1, 0, 0, 1, 0.3, 1}
+	loss := make([]float32, len(z))
+	grad := make([]float32, len(z))
+	BCEWithLogits(z, tg, loss, grad)
+	for i := range z {
+		zz, tt := float64(z[i]), float64(tg[i])
+		// direct formula in float64 via log-sigmoids, computed stably
+		logSig := func(v float64) float64 { // log(sigmoid(v))
+			if v >= 0 {
+				return -math.Log1p(math.Exp(-v))
+			}
+			return v - math.Log1p(math.Exp(v))
+		}
+		want := -(tt*logSig(zz) + (1-tt)*logSig(-zz))
+		wantG := 1/(1+math.Exp(-zz)) - tt
+		if math.IsNaN(zz) {
+			if loss[i] == loss[i] || grad[i] == grad[i] {
+				t.Fatalf("NaN logit: loss %g grad %g", loss[i], grad[i])
+			}
+			continue
+		}
+		if math.Abs(float64(loss[i])-want) > 1e-6*math.Max(1, want) || math.Abs(float64(grad[i])-wantG) > 1e-6 {
+			t.Fatalf("z=%g t=%g: loss %g (want %g) grad %g (want %g)", zz, tt, loss[i], want, grad[i], wantG)
+		}
+	}
+}
+
+func TestSmoothL1(t *testing.T) {
+	p := []float32{0, 0.5, -0.5, 2, -2, 1, float32(math.Inf(1)), float32(math.NaN())}
+	q := []float32{0, 0, 0, 0, 0, 0, 0, 0}
+	loss := make([]float32, len(p))
+	grad := make([]float32, len(p))
+	SmoothL1(p, q, 1, loss, grad)
+	want := []float64{0, 0.125, 0.125, 1.5, 1.5, 0.5, math.Inf(1), math.NaN()}
+	wantG := []float64{0, 0.5, -0.5, 1, -1, 1, 1, math.NaN()}
+	for i := range p {
+		if !sameOrClose(loss[i], want[i], 1e-7) && !(math.IsNaN(want[i]) && loss[i] != loss[i]) {
+			t.Fatalf("SmoothL1(%g): %g want %g", p[i], loss[i], want[i])
+		}
+		if !sameOrClose(grad[i], wantG[i], 1e-7) && !(math.IsNaN(wantG[i]) && grad[i] != grad[i]) {
+			t.Fatalf("SmoothL1'(%g): %g want %g", p[i], grad[i], wantG[i])
+		}
+	}
+}
