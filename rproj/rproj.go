@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"remedy/kernels"
 )
@@ -160,6 +161,39 @@ func (p *Projector) project(dst []float32, ldd int, rows []float32, ldr int, nRo
 		}
 	}
 	return nil
+}
+
+// Fill draws, in parallel, every block that fits in the cache and is not
+// there yet, so later Project calls only multiply.
+func (p *Projector) Fill() {
+	threads := p.Threads
+	if threads < 1 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	// reserve in block order (so which blocks are cached is fixed), then draw
+	var todo []int
+	for b := 0; b < numBlocks(p.dIn); b++ {
+		if p.cachedBlock(b) == nil && p.wantCache(b) {
+			todo = append(todo, b)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for t := 0; t < threads; t++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(todo) {
+					return
+				}
+				b := todo[i]
+				p.store(b, p.Block(b, make([]float32, BlockRows*p.dOut)))
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func (p *Projector) cachedBlock(b int) []float32 {

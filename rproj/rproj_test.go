@@ -253,3 +253,28 @@ func TestErrors(t *testing.T) {
 	}()
 	New(0, 3, 0)
 }
+
+func TestFill(t *testing.T) {
+	dIn, dOut, n := 3*BlockRows+5, 20, 6
+	x := randRows(n, dIn, 4)
+	want := make([]float32, n*dOut)
+	if err := New(dIn, dOut, 9).Project(want, x, n); err != nil {
+		t.Fatal(err)
+	}
+	p := New(dIn, dOut, 9)
+	p.CacheBytes = 2 * BlockRows * int64(dOut) * 4 // room for two of the four blocks
+	p.Threads = 3
+	p.Fill()
+	if p.cache[0] == nil || p.cache[1] == nil || p.cache[2] != nil {
+		t.Errorf("cache after Fill: %v %v %v", p.cache[0] != nil, p.cache[1] != nil, p.cache[2] != nil)
+	}
+	got := make([]float32, n*dOut)
+	if err := p.Project(got, x, n); err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("value %d: %g after Fill, %g without", i, got[i], want[i])
+		}
+	}
+}
