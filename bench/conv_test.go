@@ -26,12 +26,41 @@ var convLayers = []struct {
 
 const convBatch = 128
 
+// detectorLayers are the residual detector's convolutions on a 1x128x128
+// frame (five blocks, 8..128 channels, stride 2 at block starts, 1x1
+// stride-2 projections), at batch detectorBatch.
+var detectorLayers = []struct {
+	name         string
+	c, k, hw, rs int
+	stride, pad  int
+}{
+	{"1-8x128s2", 1, 8, 128, 3, 2, 1},
+	{"8-8x64", 8, 8, 64, 3, 1, 1},
+	{"8-16x64s2", 8, 16, 64, 3, 2, 1},
+	{"16-16x32", 16, 16, 32, 3, 1, 1},
+	{"16-32x32s2", 16, 32, 32, 3, 2, 1},
+	{"64-128x8s2", 64, 128, 8, 3, 2, 1},
+	{"128-128x4", 128, 128, 4, 3, 1, 1},
+	{"proj8-16x64s2", 8, 16, 64, 1, 2, 0},
+}
+
+const detectorBatch = 16
+
 // BenchmarkConv reports GFLOP/s (2*N*K*C*R*S*OH*OW per pass) for each pass,
 // and for pass=gemm the plain Sgemm of the same M x N x K (K x N*OH*OW x
 // C*R*S, no lowering), the yardstick the conv passes are compared with.
-func BenchmarkConv(b *testing.B) {
-	for _, l := range convLayers {
-		s := kernels.ConvShape{N: convBatch, C: l.c, H: l.hw, W: l.hw, K: l.k, R: l.rs, S: l.rs,
+func BenchmarkConv(b *testing.B) { benchConv(b, convLayers, convBatch) }
+
+// BenchmarkConvDetector is BenchmarkConv for the detector's shapes.
+func BenchmarkConvDetector(b *testing.B) { benchConv(b, detectorLayers, detectorBatch) }
+
+func benchConv(b *testing.B, layers []struct {
+	name         string
+	c, k, hw, rs int
+	stride, pad  int
+}, batch int) {
+	for _, l := range layers {
+		s := kernels.ConvShape{N: batch, C: l.c, H: l.hw, W: l.hw, K: l.k, R: l.rs, S: l.rs,
 			StrideH: l.stride, StrideW: l.stride, PadH: l.pad, PadW: l.pad}
 		r := rand.New(rand.NewPCG(1, uint64(l.c)))
 		rnd := func(n int) []float32 {

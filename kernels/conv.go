@@ -312,11 +312,28 @@ func (ws *convWork) weightRange(s ConvShape, x, dy []float32, n0, n1 int, dw []f
 	for c0 := n0; c0 < n1; c0 += nb {
 		b := min(nb, n1-c0)
 		cols := b * ohw
-		rows := ws.lowerT(s, x, c0, b)
 		g := ws.gatherDy(s, dy, c0, b)
+		if weightViaCol(s) {
+			col := ws.lower(s, x, c0, b)
+			Sgemm(false, true, s.K, crs, cols, 1, g, cols, col, cols, 1, dw, crs)
+			continue
+		}
+		rows := ws.lowerT(s, x, c0, b)
 		Sgemm(false, false, s.K, crs, cols, 1, g, cols, rows, crs, 1, dw, crs)
 	}
 }
+
+// weightViaCol chooses, for the weight gradients dW = dY * lowered^T, the
+// im2col layout (a transposed GEMM operand: each dW entry is a dot product of
+// two contiguous rows) over im2row (a plain operand, better for the packed
+// GEMM). The dot form wins when dW is tiny (the detector's first layers:
+// 8 x 9 weights over 65536 pixels).
+func weightViaCol(s ConvShape) bool {
+	return s.K*s.C*s.R*s.S <= convViaColMax
+}
+
+// convViaColMax is a variable so tests can exercise both layouts.
+var convViaColMax = 1024
 
 // convSplitOut is the largest weight count (K*C*R*S) for which the weight
 // gradients split the batch over threads: Sgemm splits only over the output,
@@ -439,6 +456,11 @@ func (ws *convWork) perSampleRange(s ConvShape, x, dy []float32, n0, n1 int, dwP
 	crs := s.C * s.R * s.S
 	wl := s.WeightLen()
 	for n := n0; n < n1; n++ {
+		if weightViaCol(s) {
+			col := ws.lower(s, x, n, 1)
+			Sgemm(false, true, s.K, crs, ohw, 1, dy[n*kohw:(n+1)*kohw], ohw, col, ohw, 0, dwPer[n*wl:(n+1)*wl], crs)
+			continue
+		}
 		rows := ws.lowerT(s, x, n, 1)
 		Sgemm(false, false, s.K, crs, ohw, 1, dy[n*kohw:(n+1)*kohw], ohw, rows, crs, 0, dwPer[n*wl:(n+1)*wl], crs)
 	}

@@ -189,9 +189,9 @@ func awkwardShapes() []ConvShape {
 // withChunking runs f under several chunk policies, so multi-image chunks
 // and the single-image no-copy paths are both exercised on small shapes.
 func withChunking(t *testing.T, f func(t *testing.T)) {
-	oldT, oldM, oldS, oldTh := convTargetCols, convMaxColFloats, convSmallOW, Threads()
+	oldT, oldM, oldS, oldTh, oldV := convTargetCols, convMaxColFloats, convSmallOW, Threads(), convViaColMax
 	defer func() {
-		convTargetCols, convMaxColFloats, convSmallOW = oldT, oldM, oldS
+		convTargetCols, convMaxColFloats, convSmallOW, convViaColMax = oldT, oldM, oldS, oldV
 		SetThreads(oldTh)
 	}()
 	for _, p := range []struct{ target, max, small, threads int }{
@@ -200,6 +200,10 @@ func withChunking(t *testing.T, f func(t *testing.T)) {
 	} {
 		convTargetCols, convMaxColFloats, convSmallOW = p.target, p.max, p.small
 		SetThreads(p.threads)
+		convViaColMax = 0 // im2row for the weight gradients
+		if p.target == 40 || p.max == 100 {
+			convViaColMax = 1 << 30 // im2col (dot-product form)
+		}
 		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d,threads=%d", p.target, p.max, p.small, p.threads), f)
 	}
 }
