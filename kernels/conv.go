@@ -75,8 +75,10 @@ var (
 func (s ConvShape) chunk() int {
 	ohw := s.OutH() * s.OutW()
 	crs := s.C * s.R * s.S
-	if s.pointwise() && ohw >= convTargetCols/4 {
-		return 1 // the image is its own column matrix: no copy at all
+	if s.pointwise() {
+		// The image is its own column matrix: per-image GEMMs with no
+		// copies beat lowering even at 3x3 planes (the VGG's 1x1 head).
+		return 1
 	}
 	nb := (convTargetCols + ohw - 1) / ohw
 	if lim := convMaxColFloats / max(1, crs*ohw); nb > lim {
