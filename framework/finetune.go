@@ -96,8 +96,8 @@ func accuracy(l Learner, cases []int) float64 {
 	return float64(n) / float64(len(cases))
 }
 
-// FineTune runs one protocol from base (which it does not change) and
-// returns the model of the picked epoch.
+// FineTune runs one protocol from base (which it only reads, so several
+// runs may share it) and returns the model of the picked epoch.
 func FineTune(base Learner, spec TuneSpec, p Protocol, seed uint64, progress func(epoch int, fAcc, cAcc float64)) (Learner, TuneResult, error) {
 	if len(spec.Train) == 0 || len(spec.Val) == 0 {
 		return nil, TuneResult{}, fmt.Errorf("fine-tune: empty F train (%d) or validation (%d) set", len(spec.Train), len(spec.Val))
@@ -130,11 +130,16 @@ func FineTune(base Learner, spec TuneSpec, p Protocol, seed uint64, progress fun
 	res := TuneResult{}
 	best := base
 	bestF := -1.0
-	if !spec.Constrain || accuracy(base, spec.CVal) >= p.CMin {
+	// m is still the original model here; judging it through m keeps base
+	// read-only, so runs can share it from several goroutines.
+	res.FValAcc = accuracy(m, spec.Val)
+	if len(spec.CVal) > 0 {
+		res.CValAcc = accuracy(m, spec.CVal)
+	}
+	if !spec.Constrain || res.CValAcc >= p.CMin {
 		// The original model is a candidate too: a run that only makes
 		// things worse keeps it.
-		bestF = accuracy(base, spec.Val)
-		res.FValAcc = bestF
+		bestF = res.FValAcc
 	}
 	res.KeptBase = true
 	f := append([]int(nil), spec.Train...)

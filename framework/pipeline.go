@@ -112,8 +112,10 @@ func (j *Job) write(r *Results, done []*MethodResult) error {
 	if err := WriteJSON(filepath.Join(j.Dir, "results.json"), r); err != nil {
 		return err
 	}
-	if err := WriteTypesCSV(filepath.Join(j.Dir, "types.csv"), j.Eval, j.LabelNames, j.Planted, done); err != nil {
-		return err
+	if done != nil { // a repair run leaves the analysis' types.csv alone
+		if err := WriteTypesCSV(filepath.Join(j.Dir, "types.csv"), j.Eval, j.LabelNames, j.Planted, done); err != nil {
+			return err
+		}
 	}
 	return WriteReport(j.Dir, r, j.Eval, j.Tile, j.WithPaper)
 }

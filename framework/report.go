@@ -192,7 +192,7 @@ func writeFigures(dir string, r *Results, e *Evaluation, tile TileFunc) error {
 			return err
 		}
 		members := t.Members()
-		if m.Clustering != nil {
+		if m.Clustering != nil && m.Clustering.Plane != nil {
 			n := len(t.Assign)
 			x, y := make([]float64, n), make([]float64, n)
 			groups, metaG := make([]int, n), make([]int, n)
@@ -238,7 +238,7 @@ func writeFigures(dir string, r *Results, e *Evaluation, tile TileFunc) error {
 			rows := make([][]plot.Tile, t.K)
 			for k, mem := range members {
 				order := append([]int(nil), mem...)
-				if m.Clustering != nil {
+				if m.Clustering != nil && m.Clustering.Centre != nil {
 					sort.SliceStable(order, func(a, b int) bool { return m.Clustering.Centre[order[a]] < m.Clustering.Centre[order[b]] })
 				}
 				for _, i := range order[:min(perRow, len(order))] {

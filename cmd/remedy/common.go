@@ -1,0 +1,85 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+
+	"remedy/data"
+	"remedy/kernels"
+	"remedy/nn"
+)
+
+// newFlags makes a command's flag set with a usage line.
+func newFlags(name, args, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: remedy %s %s\n\n%s\n\nflags:\n", name, args, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// setThreads applies --threads (0 = all cores).
+func setThreads(n int) {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	kernels.SetThreads(n)
+}
+
+// synthName is the --data value of the embedded synthetic tissue set.
+const synthName = "synth"
+
+// loadData reads --data: a MedMNIST .npz, a directory of IDX files, or
+// "synth" (the embedded synthetic tissue set, generated from the seed).
+func loadData(path, task string, seed uint64) (*data.Splits, error) {
+	if path == "" {
+		return nil, fmt.Errorf("--data is required (a MedMNIST .npz, a directory of IDX files, or %q)", synthName)
+	}
+	if path == synthName || strings.HasPrefix(path, synthName+":") {
+		n := 20000
+		if rest, ok := strings.CutPrefix(path, synthName+":"); ok {
+			if _, err := fmt.Sscan(rest, &n); err != nil || n < 100 {
+				return nil, fmt.Errorf("--data %s: want synth or synth:N with N >= 100", path)
+			}
+		}
+		return data.SynthTissue(n, seed), nil
+	}
+	return data.Load(path, data.LoadOptions{Task: task, Seed: seed, Channels: 3})
+}
+
+// newModel is the classifier architecture remedy trains and analyses.
+func newModel() nn.Model { return nn.NewBPVGG(0) }
+
+// loadModel reads a safetensors model file into a fresh classifier.
+func loadModel(path string) (nn.Model, error) {
+	if path == "" {
+		return nil, fmt.Errorf("--model is required")
+	}
+	m := newModel()
+	if _, err := nn.LoadModel(path, m.Params()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// interrupted returns a channel closed on the first Ctrl-C; a second one
+// kills the process as usual.
+func interrupted() <-chan struct{} {
+	ch := make(chan struct{})
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	go func() {
+		<-sig
+		fmt.Fprintln(os.Stderr, "\ninterrupted: finishing the current step (Ctrl-C again to abort)")
+		signal.Stop(sig)
+		close(ch)
+	}()
+	return ch
+}
+
+func kernelsThreads() int { return kernels.Threads() }
