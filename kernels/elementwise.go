@@ -68,16 +68,13 @@ func Axpy(alpha float32, x, y []float32) {
 	}
 }
 
-// Relu sets dst[i] = max(x[i], 0). NaN stays NaN (the comparison is false),
-// so a diverged activation is not silently turned into zero.
+// Relu sets dst[i] = max(x[i], 0). NaN stays NaN, so a diverged activation
+// is not silently turned into zero; -0 becomes +0.
 func Relu(dst, x []float32) {
 	n := len(x)
 	dst = dst[:n]
 	for i, v := range x {
-		if v < 0 {
-			v = 0
-		}
-		dst[i] = v
+		dst[i] = max(v, 0) // branch-free; Go's max returns NaN if v is NaN
 	}
 }
 
@@ -88,11 +85,14 @@ func ReluBackward(dx, dy, y []float32) {
 	n := len(dx)
 	dy, y = dy[:n], y[:n]
 	for i := range dx {
-		g := dy[i]
-		if !(y[i] > 0) {
-			g = 0
+		// A mask (compiled to a conditional move) instead of a branch: the
+		// sign of activations is unpredictable, and a mispredicted branch
+		// per element cost ~10x.
+		var m uint32
+		if y[i] > 0 {
+			m = 0xFFFFFFFF
 		}
-		dx[i] = g
+		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
 	}
 }
 
@@ -120,23 +120,40 @@ func MaxPool2x2(planes, h, w int, x, y []float32, arg []int32) {
 			base := int32(2 * i * w)
 			for j := range yr {
 				a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
-				bv, bi := a, int32(0)
-				// v > bv: strictly greater keeps the first maximum;
-				// v != v && bv == bv: the first NaN wins and stays.
-				if b > bv || (b != b && bv == bv) {
-					bv, bi = b, 1
+				// A tournament with strict > (first maximum wins ties),
+				// written so the compiler emits conditional moves: the
+				// winner of random data is unpredictable.
+				v1, v2 := max(a, b), max(c, d)
+				i1 := b2i(b > a)
+				i2 := int32(w) + b2i(d > c)
+				bi := i1 ^ ((i1 ^ i2) & -b2i(v2 > v1))
+				if m := max(v1, v2); m != m { // a NaN: the first NaN wins
+					switch {
+					case a != a:
+						bi = 0
+					case b != b:
+						bi = 1
+					case c != c:
+						bi = int32(w)
+					default:
+						bi = int32(w) + 1
+					}
 				}
-				if c > bv || (c != c && bv == bv) {
-					bv, bi = c, int32(w)
-				}
-				if d > bv || (d != d && bv == bv) {
-					bv, bi = d, int32(w)+1
-				}
-				yr[j] = bv
-				ar[j] = base + int32(2*j) + bi
+				o := base + int32(2*j) + bi
+				yr[j] = xp[o] // the winner itself (keeps the sign of a zero)
+				ar[j] = o
 			}
 		}
 	}
+}
+
+// b2i is 1 for true, else 0; the compiler turns it into a SETcc, not a branch.
+func b2i(b bool) int32 {
+	var i int32
+	if b {
+		i = 1
+	}
+	return i
 }
 
 // MaxPool2x2Backward scatters dy to the recorded winners, overwriting dx.
