@@ -178,6 +178,10 @@ func AnalyzeMethod(method string, base Learner, emb Embedder, e *Evaluation, lab
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
 	res.Seconds["types"] = time.Since(t0).Seconds()
+	t = SetAsideSmall(t, 3)
+	if t.K == 0 {
+		return nil, fmt.Errorf("%s: every type has fewer than 3 failures; nothing to score", method)
+	}
 	sp, err := MakeSplits(e, t, cfg.Seed)
 	if err != nil {
 		return nil, err

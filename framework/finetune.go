@@ -35,6 +35,7 @@ type Protocol struct {
 	Batch       int     `json:"batch"`    // F cases per step (and as many C); 1 = one case per step, F and C alternating
 	CMin        float64 `json:"c_min"`    // Compatibility: C validation accuracy an epoch must keep
 	CValSample  int     `json:"c_val_sample"`
+	MinSteps    int     `json:"min_steps"` // steps per epoch at least (small types repeat within an epoch); 0 = one pass
 }
 
 // PaperProtocol is the authors' public code: Adam lr 1e-6, weight decay
@@ -45,10 +46,11 @@ func PaperProtocol() Protocol {
 	return Protocol{Name: "paper", LR: 1e-6, WeightDecay: 1e-3, Epochs: 100, Batch: 1, CMin: 0.9, CValSample: -1}
 }
 
-// FastProtocol trains on mini-batches of 16 F and 16 C cases at lr 1e-4 with
-// early stopping, for quick runs; same selection rule on the whole C^val.
+// FastProtocol trains on mini-batches of 16 F and 16 C cases at lr 1e-4,
+// at least 10 steps an epoch, with early stopping, for quick runs; same
+// selection rule on the whole C^val.
 func FastProtocol() Protocol {
-	return Protocol{Name: "fast", LR: 1e-4, WeightDecay: 1e-3, Epochs: 30, Patience: 6, Batch: 16, CMin: 0.9}
+	return Protocol{Name: "fast", LR: 1e-4, WeightDecay: 1e-3, Epochs: 30, Patience: 5, Batch: 16, CMin: 0.9, MinSteps: 10}
 }
 
 // ProtocolByName returns "paper" or "fast".
@@ -156,9 +158,15 @@ func FineTune(base Learner, spec TuneSpec, p Protocol, seed uint64, progress fun
 	batch := max(1, p.Batch)
 	since := 0
 	for epoch := 1; epoch <= p.Epochs; epoch++ {
-		r.Shuffle(len(f), func(a, b int) { f[a], f[b] = f[b], f[a] })
-		for s := 0; s < len(f); s += batch {
-			fb := f[s:min(s+batch, len(f))]
+		// An epoch is one pass over F^tr, or more passes (each reshuffled)
+		// until MinSteps steps when F^tr is small.
+		var epochF []int
+		for len(epochF) == 0 || (len(epochF)+batch-1)/batch < p.MinSteps {
+			r.Shuffle(len(f), func(a, b int) { f[a], f[b] = f[b], f[a] })
+			epochF = append(epochF, f...)
+		}
+		for s := 0; s < len(epochF); s += batch {
+			fb := epochF[s:min(s+batch, len(epochF))]
 			if len(spec.CTrain) == 0 {
 				if err := m.Step(fb); err != nil {
 					return nil, res, err

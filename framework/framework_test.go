@@ -151,3 +151,13 @@ func TestNumJSON(t *testing.T) {
 	_, err = json.Marshal(s) // a lone type's Independence is undefined, not an error
 	require.NoError(t, err)
 }
+
+func TestSetAsideSmall(t *testing.T) {
+	ty := &Types{Method: "gradient", K: 3, Names: []string{"type 1", "type 2", "type 3"}, Assign: []int{0, 0, 0, 1, 1, 2, 2, 2, 2}}
+	ty = SetAsideSmall(ty, 3)
+	require.Equal(t, 2, ty.K)
+	require.Equal(t, []string{"type 1", "type 3"}, ty.Names)
+	require.Equal(t, []int{0, 0, 0, -1, -1, 1, 1, 1, 1}, ty.Assign)
+	require.Len(t, ty.SetAside, 1)
+	require.Equal(t, "type 2", ty.SetAside[0].Name)
+}

@@ -162,3 +162,26 @@ func dropEmpty(t *Types) *Types {
 	t.K, t.Names = k, names
 	return t
 }
+
+// SetAsideSmall moves types with fewer than minSize failures (too small to
+// split into train, validation and test) out of the analysis, listing them.
+func SetAsideSmall(t *Types, minSize int) *Types {
+	size := make([]int, t.K)
+	for _, a := range t.Assign {
+		if a >= 0 {
+			size[a]++
+		}
+	}
+	for k, s := range size {
+		if s > 0 && s < minSize {
+			t.SetAside = append(t.SetAside, SetAside{Name: t.Names[k], Size: s,
+				Reason: fmt.Sprintf("fewer than %d failures: too small to split into train, validation and test", minSize)})
+			for i, a := range t.Assign {
+				if a == k {
+					t.Assign[i] = -1
+				}
+			}
+		}
+	}
+	return dropEmpty(t)
+}
