@@ -436,9 +436,10 @@ func ConvPerSampleWeight(s ConvShape, x, dy, dwPer []float32) {
 		return
 	}
 	ws := getConvWork()
-	// Per-sample gradients always split the batch: there is no reduction,
-	// and the many small GEMMs give Sgemm's own split little to work with.
-	if t := max(1, min(Threads(), s.N)); t > 1 {
+	// Small weight tensors split the batch (Sgemm has too little to split);
+	// large ones let Sgemm split each sample's product, which measured
+	// better than the two nested splits on the write-bound big layers.
+	if t := splitThreads(s); t > 1 {
 		ws.split = convSplitJob{s: s, x: x, dy: dy, dwPer: dwPer, t: t}
 		parallelRange(&ws.wg, t, s.N*wl, &ws.split)
 		ws.split = convSplitJob{}
