@@ -266,3 +266,14 @@ func TestGradResidual(t *testing.T) {
 		return tp.Conv2d(y, in[4], nil, 2, 0)
 	}, gcOpts{h: 1e-3, rtol: 5e-3, atol: 5e-3, maxPoints: 30})
 }
+
+// A frozen weight with a trainable bias takes the separate bias-gradient path.
+func TestGradConvFrozenWeight(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	x := randT(rng, true, 2, 3, 5, 5)
+	w := randT(rng, false, 4, 3, 3, 3)
+	b := randT(rng, true, 4)
+	gradcheck(t, "conv frozen weight", []*Tensor{x, b}, func(tp *Tape, in []*Tensor) *Tensor {
+		return tp.Conv2d(in[0], w, in[1], 1, 1)
+	}, defaultGC)
+}

@@ -444,12 +444,16 @@ func (tp *Tape) backwardConv(n *node) {
 		kernels.ConvBackwardData(s, dy, w.Data, dx)
 		flush(x, dx, acc)
 	}
-	if w.requiresGrad {
-		if !tp.perSampleConv(s, w, x.Data, dy) {
-			kernels.ConvBackwardWeight(s, x.Data, dy, tp.gradAccum(w), nil)
+	biasDone := false
+	if w.requiresGrad && !tp.perSampleConv(s, w, x.Data, dy) {
+		var db []float32
+		if b != nil && b.requiresGrad {
+			db = tp.gradAccum(b)
+			biasDone = true
 		}
+		kernels.ConvBackwardWeight(s, x.Data, dy, tp.gradAccum(w), db)
 	}
-	if b != nil && b.requiresGrad {
+	if b != nil && b.requiresGrad && !biasDone {
 		db := tp.gradAccum(b)
 		hw := s.OutH() * s.OutW()
 		for i := 0; i < s.N; i++ {
