@@ -102,7 +102,15 @@ type convWork struct {
 	lay      layoutJob
 }
 
-var convPool = sync.Pool{New: func() any { return new(convWork) }}
+// Workspaces are kept on a small free list rather than a sync.Pool, which
+// drops its contents at every GC and would make a training loop re-grow
+// them (allocations per call) after each collection.
+var (
+	convFreeMu sync.Mutex
+	convFree   []*convWork
+)
+
+const convFreeMax = 8
 
 func growF32(b []float32, n int) []float32 {
 	if cap(b) < n {
@@ -174,8 +182,24 @@ func (ws *convWork) run(n, work int, j rangeJob) {
 	parallelRange(&ws.wg, n, work, j)
 }
 
-func getConvWork() *convWork  { return convPool.Get().(*convWork) }
-func putConvWork(w *convWork) { convPool.Put(w) }
+func getConvWork() *convWork {
+	convFreeMu.Lock()
+	defer convFreeMu.Unlock()
+	if n := len(convFree); n > 0 {
+		w := convFree[n-1]
+		convFree = convFree[:n-1]
+		return w
+	}
+	return new(convWork)
+}
+
+func putConvWork(w *convWork) {
+	convFreeMu.Lock()
+	defer convFreeMu.Unlock()
+	if len(convFree) < convFreeMax {
+		convFree = append(convFree, w)
+	}
+}
 
 // ConvForward computes y = conv(x, w) + bias. bias may be nil.
 func ConvForward(s ConvShape, x, w, bias, y []float32) {
