@@ -91,6 +91,9 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 		fe := float64(epoch)
 		copy(snap, emb)
 		parallelBounds(bounds, func(_, lo, hi int) {
+			var gcs []float32
+			var ks []int
+			cur0 := make([]float32, dim)
 			for j := lo; j < hi; j++ {
 				cur := emb[j*dim : (j+1)*dim]
 				for e := g.Indptr[j]; e < g.Indptr[j+1]; e++ {
@@ -99,6 +102,7 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 					}
 					k := int(g.Indices[e])
 					other := snap[k*dim : (k+1)*dim]
+					other = other[:len(cur)]
 					d2 := sqDist(cur, other)
 					var gc float32
 					if d2 > 0 {
@@ -113,24 +117,48 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 					nextSample[e] += eps[e]
 					nneg := int((fe - nextNeg[e]) / epn[e])
 					if nneg > 0 {
+						// The repulsive forces of one batch are all computed at
+						// the position after the attractive step and then
+						// applied: the batch's samples are independent, so the
+						// CPU overlaps their power evaluations instead of
+						// waiting on each update in turn.
 						r := newRNG(seed, uint64(epoch), uint64(e))
-						for s := 0; s < nneg; s++ {
+						if cap(gcs) < nneg {
+							gcs = make([]float32, nneg)
+							ks = make([]int, nneg)
+						}
+						gcs, ks = gcs[:nneg], ks[:nneg]
+						for s := range ks {
 							k := r.intn(n)
+							ks[s] = k
 							if k == j {
 								continue
 							}
 							other := snap[k*dim : (k+1)*dim]
-							d2 := sqDist(cur, other)
+							d2 := sqDist(cur, other[:len(cur)])
+							gcs[s] = -1 // coincident points: push by 4, as umap-learn
 							if d2 > 0 {
 								pb := powPos(float64(d2), p.B)
-								gc := float32(2 * p.RepulsionStrength * p.B / ((0.001 + float64(d2)) * (p.A*pb + 1)))
-								for t := range cur {
-									cur[t] += clip4(gc*(cur[t]-other[t])) * alpha
-								}
-							} else {
+								gcs[s] = float32(2 * p.RepulsionStrength * p.B / ((0.001 + float64(d2)) * (p.A*pb + 1)))
+							}
+						}
+						copy(cur0, cur)
+						for s, k := range ks {
+							if k == j {
+								continue
+							}
+							gc := gcs[s]
+							if gc < 0 {
 								for t := range cur {
 									cur[t] += 4 * alpha
 								}
+								continue
+							}
+							other := snap[k*dim : (k+1)*dim]
+							other = other[:len(cur)]
+							c0 := cur0[:len(cur)]
+							for t := range cur {
+								cur[t] += clip4(gc*(c0[t]-other[t])) * alpha
 							}
 						}
 						nextNeg[e] += float64(nneg) * epn[e]

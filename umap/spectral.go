@@ -129,14 +129,23 @@ func SpectralLayout(g *Graph, dim int, seed int64, threads int) ([]float64, erro
 // norms |beta_m * s_m|.
 func lanczos(matvec func(x, y []float64), u0, v0 []float64, m, dim, threads int) ([]float64, []float64, []float64, error) {
 	n := len(u0)
+	norm := func(x []float64) float64 {
+		var s float64
+		for _, t := range x {
+			s += t * t
+		}
+		return math.Sqrt(s)
+	}
 	V := make([][]float64, 0, m+1)
 	alpha := make([]float64, 0, m)
 	beta := make([]float64, 0, m)
 	w := make([]float64, n)
 	q := append([]float64(nil), v0...)
 	orth := func(x []float64, basis [][]float64) {
-		// classical Gram-Schmidt against u0 and the basis, twice
+		// classical Gram-Schmidt against u0 and the basis; a second pass
+		// only when the first removed most of x (Kahan's "twice is enough")
 		for pass := 0; pass < 2; pass++ {
+			before := norm(x)
 			all := append([][]float64{u0}, basis...)
 			coef := make([]float64, len(all))
 			parts := make([][]float64, threads)
@@ -167,14 +176,10 @@ func lanczos(matvec func(x, y []float64), u0, v0 []float64, m, dim, threads int)
 					}
 				}
 			})
+			if norm(x) > 0.7*before {
+				break
+			}
 		}
-	}
-	norm := func(x []float64) float64 {
-		var s float64
-		for _, t := range x {
-			s += t * t
-		}
-		return math.Sqrt(s)
 	}
 	orth(q, nil)
 	nq := norm(q)
@@ -298,3 +303,4 @@ func jacobiEigen(a []float64, k int) ([]float64, []float64) {
 	}
 	return ev, v
 }
+

@@ -35,7 +35,7 @@ type Options struct {
 	SetOpMixRatioSet   bool    // true: use SetOpMixRatio even if it is 0
 	RepulsionStrength  float64 // gamma, weight of negative samples [1.0]
 	Init               string  // "spectral" or "random" ["spectral"]
-	KNNMethod          string  // "auto" (exact below 4096 points, NN-descent above), "exact", "nndescent"
+	KNNMethod          string  // "auto" (see AutoKNNMethod), "exact", "nndescent"
 	Progress           io.Writer
 }
 
@@ -208,10 +208,7 @@ func fit(x []float32, n, d int, opt Options) ([]float32, Stats, error) {
 	t0 := time.Now()
 	method := opt.KNNMethod
 	if method == "auto" {
-		method = "exact"
-		if n >= 4096 {
-			method = "nndescent"
-		}
+		method = AutoKNNMethod(n)
 	}
 	st.KNNMethod = method
 	idx, dist, err := KNN(x, n, d, k, opt.Metric, method, opt.RandomState, opt.Threads)
