@@ -448,3 +448,46 @@ func TestConvBadShapes(t *testing.T) {
 	}()
 	ConvForward(good, make([]float32, 9), make([]float32, 9), nil, nil)
 }
+
+// TestConvConcurrent: calls from several goroutines at once (workspaces and
+// workers are shared) give the same bits as calls made one at a time.
+func TestConvConcurrent(t *testing.T) {
+	s := ConvShape{N: 4, C: 16, H: 9, W: 9, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}
+	r := rand.New(rand.NewPCG(15, 16))
+	x := convRand(r, s.xLen())
+	w := convRand(r, s.WeightLen())
+	dy := convRand(r, s.yLen())
+	run := func() []float32 {
+		y := make([]float32, s.yLen())
+		dx := make([]float32, s.xLen())
+		dw := make([]float32, s.WeightLen())
+		per := make([]float32, s.N*s.WeightLen())
+		ConvForward(s, x, w, nil, y)
+		ConvBackwardData(s, dy, w, dx)
+		ConvBackwardWeight(s, x, dy, dw, nil)
+		ConvPerSampleWeight(s, x, dy, per)
+		return append(append(append(y, dx...), dw...), per...)
+	}
+	want := run()
+	const g = 6
+	got := make([][]float32, g)
+	done := make(chan int)
+	for i := 0; i < g; i++ {
+		go func(i int) {
+			for rep := 0; rep < 5; rep++ {
+				got[i] = run()
+			}
+			done <- i
+		}(i)
+	}
+	for i := 0; i < g; i++ {
+		<-done
+	}
+	for i := range got {
+		for j := range want {
+			if math.Float32bits(got[i][j]) != math.Float32bits(want[j]) {
+				t.Fatalf("goroutine %d: element %d differs", i, j)
+			}
+		}
+	}
+}
