@@ -15,7 +15,7 @@ func init() {
 	addImpl(impl{name: "avx2", available: fma,
 		gemm: microKernel{mr: 6, nr: 16, fn: asm.Sgemm6x16AVX2},
 		dot:  dotAVX2, axpy: axpyAVX2,
-		packCopy: asm.PackCopyAVX2, packGather: asm.PackGatherAVX2, packMaxW: 16})
+		packCopy: asm.PackCopyAVX2, packGather: packTransAVX2, packMaxW: 16})
 	// The 12x32 kernel and the packing need only AVX512F; the skinny path stays on AVX2.
 	addImpl(impl{name: "avx512", available: fma && cpuid.CPU.Supports(cpuid.AVX512F),
 		gemm: microKernel{mr: 12, nr: 32, fn: asm.Sgemm12x32AVX512},
@@ -54,4 +54,20 @@ func packTransAVX512(dst, src *float32, ld, k, n, w int, alpha float32) {
 	asm.PackTransAVX512(dst, src, ld, k, 16, w, alpha)
 	asm.PackTransAVX512((*float32)(unsafe.Add(unsafe.Pointer(dst), 64)),
 		(*float32)(unsafe.Add(unsafe.Pointer(src), 16*ld*4)), ld, k, n-16, w, alpha)
+}
+
+// packTransAVX2 is packTransAVX512's AVX2 twin, on 8-row blocks.
+func packTransAVX2(dst, src *float32, ld, k, n, w int, alpha float32) {
+	if w <= 8 {
+		asm.PackTransAVX2(dst, src, ld, k, n, w, alpha)
+		return
+	}
+	if n <= 8 || w < 16 {
+		// The second half's 8-float stores would run into the next row.
+		asm.PackGatherAVX2(dst, src, ld, k, n, w, alpha)
+		return
+	}
+	asm.PackTransAVX2(dst, src, ld, k, 8, w, alpha)
+	asm.PackTransAVX2((*float32)(unsafe.Add(unsafe.Pointer(dst), 32)),
+		(*float32)(unsafe.Add(unsafe.Pointer(src), 8*ld*4)), ld, k, n-8, w, alpha)
 }

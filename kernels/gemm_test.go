@@ -445,3 +445,62 @@ func TestSgemmMatchesRef(t *testing.T) {
 		}
 	}
 }
+
+// TestPackRoutines checks each path's asm packing against the definition,
+// bit for bit (both compute alpha*v once), for every width up to packMaxW,
+// every row/column count, k tails around the 16-wide blocks, and guards.
+func TestPackRoutines(t *testing.T) {
+	r := rand.New(rand.NewSource(9))
+	for _, im := range impls {
+		if !im.available || im.packCopy == nil {
+			continue
+		}
+		for _, w := range []int{4, 6, 12, 16, 32} {
+			if w > im.packMaxW {
+				continue
+			}
+			for n := 1; n <= w; n++ {
+				for _, k := range []int{1, 3, 15, 16, 17, 33, 64} {
+					ld := max(n, k) + 3
+					src := gemmRand(r, ld*max(n, k))
+					for gather := 0; gather < 2; gather++ {
+						const off = 16
+						dst := make([]float32, off+k*w+8+16)
+						for i := range dst {
+							dst[i] = gemmSentinel
+						}
+						fn, what := im.packCopy, "copy"
+						if gather == 1 {
+							fn, what = im.packGather, "gather"
+						}
+						fn(&dst[off], &src[0], ld, k, n, w, -0.5)
+						for idx, v := range dst {
+							q := idx - off
+							p, j := q/w, q%w
+							switch {
+							case q < 0 || q >= k*w+8:
+								if v != gemmSentinel {
+									t.Fatalf("%s %s w=%d n=%d k=%d: wrote outside at %d", im.name, what, w, n, k, q)
+								}
+							case q >= k*w:
+								// up to 8 floats of slack may be written
+							case j >= n:
+								if v != 0 {
+									t.Fatalf("%s %s w=%d n=%d k=%d: pad [%d][%d] = %g", im.name, what, w, n, k, p, j, v)
+								}
+							default:
+								want := -0.5 * src[p*ld+j]
+								if gather == 1 {
+									want = -0.5 * src[j*ld+p]
+								}
+								if math.Float32bits(v) != math.Float32bits(want) {
+									t.Fatalf("%s %s w=%d n=%d k=%d: [%d][%d] = %g, want %g", im.name, what, w, n, k, p, j, v, want)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

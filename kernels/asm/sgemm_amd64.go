@@ -53,3 +53,10 @@ func PackGatherAVX2(dst, src *float32, ld, k, rows, w int, alpha float32)
 //
 //go:noescape
 func PackTransAVX512(dst, src *float32, ld, k, rows, w int, alpha float32)
+
+// PackTransAVX2 sets dst[p*w+i] = alpha*src[i*ld+p] for p < k and i < 8,
+// reading rows i < rows only (the others count as zero); it stores 8 floats
+// per p, so it may write up to 8-w floats past dst[k*w-1]. Needs AVX2.
+//
+//go:noescape
+func PackTransAVX2(dst, src *float32, ld, k, rows, w int, alpha float32)
