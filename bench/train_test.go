@@ -3,7 +3,9 @@ package bench
 import (
 	"fmt"
 	"math/rand/v2"
+	"syscall"
 	"testing"
+	"time"
 
 	"remedy/autograd"
 	"remedy/kernels"
@@ -32,6 +34,34 @@ func bpvggBatch(n int, seed uint64) ([]float32, []int32) {
 	return x, labels
 }
 
+// trainCPU is the user+system CPU time of this process so far. Work per
+// CPU-second is reported next to the wall-clock rate: it is far less
+// sensitive to other processes on a shared machine (with T busy threads it
+// is about the wall rate divided by T).
+func trainCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// timeLoop runs body b.N times and reports work*b.N per second and per
+// CPU-second in unit.
+func timeLoop(b *testing.B, work float64, unit string, body func()) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	c0 := trainCPU()
+	for i := 0; i < b.N; i++ {
+		body()
+	}
+	cpu := trainCPU() - c0
+	b.ReportMetric(work*float64(b.N)/b.Elapsed().Seconds(), unit+"/s")
+	if cpu > 0 {
+		b.ReportMetric(work*float64(b.N)/cpu.Seconds(), unit+"/cpu-s")
+	}
+}
+
 func withThreads(b *testing.B, t int) {
 	kernels.SetThreads(t)
 	b.Cleanup(func() { kernels.SetThreads(0) })
@@ -52,14 +82,11 @@ func BenchmarkTrainStep(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				b.ReportAllocs()
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
+				timeLoop(b, float64(batch), "images", func() {
 					if _, err := tr.Step(x, batch, y); err != nil {
 						b.Fatal(err)
 					}
-				}
-				b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+				})
 			})
 		}
 	}
@@ -78,14 +105,11 @@ func BenchmarkInfer(b *testing.B) {
 			if err := p.Logits(x, batch, out); err != nil {
 				b.Fatal(err)
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
+			timeLoop(b, batch, "images", func() {
 				if err := p.Logits(x, batch, out); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+			})
 		})
 	}
 }
@@ -133,12 +157,7 @@ func BenchmarkPerSampleGrad(b *testing.B) {
 				}
 			}
 			run()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				run()
-			}
-			b.ReportMetric(float64(perSampleN*b.N)/b.Elapsed().Seconds(), "samples/s")
+			timeLoop(b, perSampleN, "samples", run)
 		})
 	}
 }
@@ -160,15 +179,13 @@ func BenchmarkFinetuneStep(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				j := i % pool
+			j := 0
+			timeLoop(b, 1, "steps", func() {
 				if _, err := tr.Step(x[j*per:(j+1)*per], 1, y[j:j+1]); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+				j = (j + 1) % pool
+			})
 		})
 	}
 }
