@@ -1,11 +1,13 @@
 package bench
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,7 +104,7 @@ func BenchmarkKMeansSweep(b *testing.B) {
 		}
 		opt := kmeans.Options{NInit: 10, Seed: 0, Threads: runtime.GOMAXPROCS(0)}
 		var best int
-		start := time.Now()
+		start, cpu0 := time.Now(), kmProcCPU()
 		for i := 0; i < b.N; i++ {
 			sel, err := kmeans.Select(x, n, d, 3, 10, opt)
 			if err != nil {
@@ -112,5 +114,31 @@ func BenchmarkKMeansSweep(b *testing.B) {
 		}
 		b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s")
 		b.ReportMetric(float64(best), "best_k")
+		if cpu0 >= 0 {
+			// CPU seconds of the process: on a shared machine wall time misleads
+			b.ReportMetric((kmProcCPU()-cpu0)/float64(b.N), "cpu-s")
+		}
 	})
+}
+
+// kmProcCPU returns user+system CPU seconds of this process from
+// /proc/self/stat (Linux, 10 ms resolution), or -1 where unavailable.
+func kmProcCPU() float64 {
+	raw, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return -1
+	}
+	s := string(raw)
+	i := strings.LastIndexByte(s, ')') // the command name may hold spaces
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return -1
+	}
+	var ut, st float64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return (ut + st) / 100 // USER_HZ
 }

@@ -34,20 +34,21 @@ func BenchmarkRandomProjection(b *testing.B) {
 	threads := runtime.GOMAXPROCS(0)
 
 	b.Run(name+"/part=fit", func(b *testing.B) {
-		start := time.Now()
+		start, cpu0 := time.Now(), kmProcCPU()
 		for i := 0; i < b.N; i++ {
 			p := rproj.New(dIn, dOut, 0)
 			p.CacheBytes, p.Threads = int64(dIn)*int64(dOut)*4+(1<<20), threads
 			p.Fill()
 		}
 		b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s")
+		reportCPU(b, cpu0)
 	})
 	b.Run(name+"/part=transform", func(b *testing.B) {
 		p := rproj.New(dIn, dOut, 0)
 		p.CacheBytes, p.Threads = int64(dIn)*int64(dOut)*4+(1<<20), threads
 		p.Fill()
 		b.ResetTimer()
-		start := time.Now()
+		start, cpu0 := time.Now(), kmProcCPU()
 		for i := 0; i < b.N; i++ {
 			if err := p.Project(y, x, n); err != nil {
 				b.Fatal(err)
@@ -56,9 +57,10 @@ func BenchmarkRandomProjection(b *testing.B) {
 		s := time.Since(start).Seconds() / float64(b.N)
 		b.ReportMetric(s, "s")
 		b.ReportMetric(flops/s/1e9, "GFLOP/s")
+		reportCPU(b, cpu0)
 	})
 	b.Run(name+"/part=fit_transform", func(b *testing.B) {
-		start := time.Now()
+		start, cpu0 := time.Now(), kmProcCPU()
 		for i := 0; i < b.N; i++ {
 			p := rproj.New(dIn, dOut, 0)
 			p.CacheBytes, p.Threads = 0, threads
@@ -69,6 +71,7 @@ func BenchmarkRandomProjection(b *testing.B) {
 		s := time.Since(start).Seconds() / float64(b.N)
 		b.ReportMetric(s, "s")
 		b.ReportMetric(flops/s/1e9, "GFLOP/s")
+		reportCPU(b, cpu0)
 	})
 
 	layers := []int{432, 4608, 36864, 147456, 294912, 589824, 512}
@@ -85,14 +88,21 @@ func BenchmarkRandomProjection(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ResetTimer()
-		start := time.Now()
+		start, cpu0 := time.Now(), kmProcCPU()
 		for i := 0; i < b.N; i++ {
 			if err := bp.Project(gy, g, batch); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu0)
 		s := time.Since(start).Seconds() / float64(b.N)
 		b.ReportMetric(batch/s, "samples/s")
 		b.ReportMetric(2*batch*float64(bp.DIn())*100/s/1e9, "GFLOP/s")
 	})
+}
+
+func reportCPU(b *testing.B, cpu0 float64) {
+	if cpu0 >= 0 {
+		b.ReportMetric((kmProcCPU()-cpu0)/float64(b.N), "cpu-s")
+	}
 }

@@ -36,55 +36,69 @@ func lloydHamerly(p *prepared, w *workspace, maxIter int, tol float64, par int, 
 	refresh()
 
 	// step assigns every point of chunk ch; first marks the initial pass
-	// (no bounds yet); acc accumulates the chunk's sums and counts.
+	// (no bounds yet). With acc, the chunk's sums and counts follow the
+	// labels: built on the first pass, then updated only for points that
+	// change cluster, so points the bounds skip cost nothing.
 	step := func(ch int, first, acc bool) {
 		lo, hi := ch*per, min((ch+1)*per, n)
 		sums := w.sums[ch*k*d : (ch+1)*k*d]
 		counts := w.counts[ch*k : (ch+1)*k]
-		if acc {
+		if first && acc {
 			clear(sums)
 			clear(counts)
 		}
 		nc := 0
 		for i := lo; i < hi; i++ {
-			x := xs[i*d : i*d+d]
 			a := w.labels[i]
-			if first || upper[i] > max(lower[i], half[a]) {
-				recompute := true
-				if !first {
-					upper[i] = math.Sqrt(sqDist64(x, cs[int(a)*d:int(a)*d+d]))
-					recompute = upper[i] > max(lower[i], half[a])
+			x := xs[i*d : i*d+d]
+			if !first {
+				z := max(lower[i], half[a])
+				if upper[i] <= z {
+					continue
 				}
-				if recompute {
-					b1, b2 := math.Inf(1), math.Inf(1)
-					best := int32(0)
-					for c := 0; c < k; c++ {
-						var v float64
-						if first && init != nil {
-							v = init[c*n+i]
-						} else {
-							v = sqDist64(x, cs[c*d:c*d+d])
-						}
-						if v < b1 {
-							b2, b1, best = b1, v, int32(c)
-						} else if v < b2 {
-							b2 = v
-						}
-					}
-					if !first && best != a {
-						nc++
-					}
-					w.labels[i] = best
-					upper[i] = math.Sqrt(b1)
-					lower[i] = math.Sqrt(b2)
-					a = best
+				upper[i] = math.Sqrt(sqDist64(x, cs[int(a)*d:int(a)*d+d]))
+				if upper[i] <= z {
+					continue
 				}
 			}
-			if acc {
-				counts[a]++
-				s := sums[int(a)*d : int(a)*d+d]
-				for j, v := range x {
-					s[j] += v
+			b1, b2 := math.Inf(1), math.Inf(1)
+			best := int32(0)
+			for c := 0; c < k; c++ {
+				var v float64
+				if first && init != nil {
+					v = init[c*n+i]
+				} else {
+					v = sqDist64(x, cs[c*d:c*d+d])
+				}
+				if v < b1 {
+					b2, b1, best = b1, v, int32(c)
+				} else if v < b2 {
+					b2 = v
+				}
+			}
+			w.labels[i] = best
+			upper[i] = math.Sqrt(b1)
+			lower[i] = math.Sqrt(b2)
+			switch {
+			case first:
+				if acc {
+					counts[best]++
+					s := sums[int(best)*d : int(best)*d+d]
+					for j, v := range x {
+						s[j] += v
+					}
+				}
+			case best != a:
+				nc++
+				if acc {
+					counts[a]--
+					counts[best]++
+					so := sums[int(a)*d : int(a)*d+d]
+					sn := sums[int(best)*d : int(best)*d+d]
+					for j, v := range x {
+						so[j] -= v
+						sn[j] += v
+					}
 				}
 			}
 		}
