@@ -258,3 +258,29 @@ func PerSampleGrads(tp *autograd.Tape, m Model, x []float32, n int, labels []int
 	loss := tp.Sum(tp.CrossEntropyPer(m.Forward(tp, autograd.NewTensor(x, n, c, h, w)), labels))
 	return tp.BackwardPerSample(loss, chosen, 1, fn)
 }
+
+// Snapshot returns a copy of the parameter values (e.g. the best model so
+// far during early stopping); Restore writes it back.
+func Snapshot(params []Param) [][]float32 {
+	out := make([][]float32, len(params))
+	for i, p := range params {
+		out[i] = append([]float32(nil), p.T.Data...)
+	}
+	return out
+}
+
+// Restore copies a Snapshot of the same parameters back into them.
+func Restore(params []Param, snap [][]float32) error {
+	if len(snap) != len(params) {
+		return fmt.Errorf("nn: snapshot of %d tensors for %d parameters", len(snap), len(params))
+	}
+	for i, p := range params {
+		if len(snap[i]) != p.T.Numel() {
+			return fmt.Errorf("nn: snapshot tensor %d has %d values, %s needs %d", i, len(snap[i]), p.Name, p.T.Numel())
+		}
+	}
+	for i, p := range params {
+		copy(p.T.Data, snap[i])
+	}
+	return nil
+}

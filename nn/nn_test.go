@@ -304,3 +304,18 @@ func TestTrainingDeterministic(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotRestore(t *testing.T) {
+	m := NewBPVGG(1)
+	snap := Snapshot(m.Params())
+	m.Params()[0].T.Data[0] += 1
+	if err := Restore(m.Params(), snap); err != nil {
+		t.Fatal(err)
+	}
+	if m.Params()[0].T.Data[0] != snap[0][0] {
+		t.Fatal("restore did not restore")
+	}
+	if err := Restore(m.Params(), snap[:3]); err == nil {
+		t.Fatal("short snapshot should be an error")
+	}
+}
