@@ -51,7 +51,7 @@ func TestSynthDeterministic(t *testing.T) {
 }
 
 func TestSynthRates(t *testing.T) {
-	sp := SynthTissue(20000, 1)
+	sp := SynthTissue(9000, 1)
 	d := DefaultSynth
 	check := func(s *Set, r SynthRates) {
 		n := float64(s.N)
@@ -90,6 +90,9 @@ func sqrt(x float64) float64 {
 }
 
 func TestSynthSpeed(t *testing.T) {
+	if os.Getenv("REMEDY_LONG") == "" {
+		t.Skip("set REMEDY_LONG=1 to time 20,000 images")
+	}
 	start := time.Now()
 	SynthTissue(20000, 3)
 	el := time.Since(start)

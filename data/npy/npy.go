@@ -543,7 +543,10 @@ func (a *Array) WriteFile(path string) error {
 		return err
 	}
 	tmp := f.Name()
-	err = Write(f, a)
+	err = f.Chmod(0o644) // CreateTemp makes 0600; results are meant to be shared
+	if err == nil {
+		err = Write(f, a)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
