@@ -72,13 +72,16 @@ var (
 	convMaxColFloats = 1 << 22
 )
 
+// convPointwiseMin is the plane size from which 1x1 convs skip lowering and
+// run one GEMM per image; below it (the VGG's 3x3 head) per-call overhead of
+// many tiny GEMMs costs more than gathering the planes.
+var convPointwiseMin = 64
+
 func (s ConvShape) chunk() int {
 	ohw := s.OutH() * s.OutW()
 	crs := s.C * s.R * s.S
-	if s.pointwise() {
-		// The image is its own column matrix: per-image GEMMs with no
-		// copies beat lowering even at 3x3 planes (the VGG's 1x1 head).
-		return 1
+	if s.pointwise() && ohw >= convPointwiseMin {
+		return 1 // the image is its own column matrix: no copy at all
 	}
 	nb := (convTargetCols + ohw - 1) / ohw
 	if lim := convMaxColFloats / max(1, crs*ohw); nb > lim {
