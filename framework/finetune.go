@@ -36,6 +36,7 @@ type Protocol struct {
 	CMin        float64 `json:"c_min"`    // Compatibility: C validation accuracy an epoch must keep
 	CValSample  int     `json:"c_val_sample"`
 	MinSteps    int     `json:"min_steps"` // steps per epoch at least (small types repeat within an epoch); 0 = one pass
+	MaxEpochs   int     `json:"max_epochs,omitempty"` // user cap on epochs, kept by RepairProtocol too; 0 = none
 }
 
 // PaperProtocol is the authors' public code: Adam lr 1e-6, weight decay

@@ -42,6 +42,9 @@ func RepairProtocol(p Protocol) Protocol {
 	if p.Name == "paper" {
 		p.Epochs, p.Patience = 1000, 100
 	}
+	if p.MaxEpochs > 0 {
+		p.Epochs = min(p.Epochs, p.MaxEpochs)
+	}
 	return p
 }
 

@@ -30,7 +30,12 @@ type MeanStd struct {
 	Std  Num `json:"std"`
 }
 
-func (m MeanStd) String() string { return fmt.Sprintf("%.2f ± %.2f", m.Mean, m.Std) }
+func (m MeanStd) String() string {
+	if math.IsNaN(float64(m.Mean)) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f ± %.2f", float64(m.Mean), float64(m.Std))
+}
 
 // NewMeanStd computes the mean and population std (NaNs skipped).
 func NewMeanStd(v []float64) MeanStd {

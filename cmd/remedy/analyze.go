@@ -21,6 +21,7 @@ type analysisFlags struct {
 	protocol, methods string
 	seed              uint64
 	workers, threads  int
+	maxEpochs         int
 }
 
 func (a *analysisFlags) add(fs interface {
@@ -32,6 +33,7 @@ func (a *analysisFlags) add(fs interface {
 	fs.Uint64Var(&a.seed, "seed", 0, "seed of every random stream (data splits too: use the one the model was trained with)")
 	fs.IntVar(&a.workers, "workers", 0, "fine-tuning runs at once (0 = one per core, each on one kernel thread)")
 	fs.IntVar(&a.threads, "threads", 0, "kernel threads for training, embeddings and clustering (0 = all cores)")
+	fs.IntVar(&a.maxEpochs, "max-epochs", 0, "cap on fine-tuning epochs per run (0 = the protocol's)")
 }
 
 func (a *analysisFlags) config() (framework.AnalyzeConfig, error) {
@@ -39,6 +41,10 @@ func (a *analysisFlags) config() (framework.AnalyzeConfig, error) {
 	p, err := framework.ProtocolByName(a.protocol)
 	if err != nil {
 		return cfg, err
+	}
+	if a.maxEpochs > 0 {
+		p.Epochs = min(p.Epochs, a.maxEpochs)
+		p.MaxEpochs = a.maxEpochs
 	}
 	cfg.Protocol, cfg.Seed = p, a.seed
 	setThreads(a.threads)
