@@ -35,7 +35,7 @@ type Protocol struct {
 	Batch       int     `json:"batch"`    // F cases per step (and as many C); 1 = one case per step, F and C alternating
 	CMin        float64 `json:"c_min"`    // Compatibility: C validation accuracy an epoch must keep
 	CValSample  int     `json:"c_val_sample"`
-	MinSteps    int     `json:"min_steps"` // steps per epoch at least (small types repeat within an epoch); 0 = one pass
+	MinSteps    int     `json:"min_steps"`            // steps per epoch at least (small types repeat within an epoch); 0 = one pass
 	MaxEpochs   int     `json:"max_epochs,omitempty"` // user cap on epochs, kept by RepairProtocol too; 0 = none
 }
 
