@@ -201,7 +201,7 @@ func withChunking(t *testing.T, f func(t *testing.T)) {
 		convTargetCols, convMaxColFloats, convSmallOW = p.target, p.max, p.small
 		SetThreads(p.threads)
 		convPointwiseMin = 1 + 1000*(p.threads-1) // 1x1 per image on the threads=1 runs
-		convViaColMax = 0                        // im2row for the weight gradients
+		convViaColMax = 0                         // im2row for the weight gradients
 		if p.target == 40 || p.max == 100 {
 			convViaColMax = 1 << 30 // im2col (dot-product form)
 		}
