@@ -27,6 +27,9 @@ var PathMNIST = Task{
 	LabelNames: []string{"benign", "malignant"},
 }
 
+// Synth is the synthetic tissue set's task: PathMNIST's classes and label.
+var Synth = Task{Name: "synth", Classes: PathMNIST.Classes, Positive: PathMNIST.Positive, LabelNames: PathMNIST.LabelNames}
+
 // Fashion is the Fashion-MNIST stand-in: positive = T-shirt/top and shirt.
 var Fashion = Task{
 	Name: "fashion",
@@ -38,7 +41,7 @@ var Fashion = Task{
 
 // LoadOptions control Load. Zero values pick the documented defaults.
 type LoadOptions struct {
-	Task     string  // "pathmnist", "fashion" or "auto" (or "")
+	Task     string  // "pathmnist", "fashion", "synth" or "auto" (or "")
 	Seed     uint64  // seeds every split choice (the paper used 42)
 	Channels int     // 3: repeat grayscale to RGB; 0: keep the file's channels
 	TestFrac float64 // share of all data in the test (analysis) split; default 0.4, or 0.2 when the input has only a train split
@@ -92,6 +95,10 @@ func Build(raw *RawSplits, opt LoadOptions) (*Splits, error) {
 		}
 		if sets[i], err = toSet(r, task, raw.Path); err != nil {
 			return nil, err
+		}
+		if r.Planted != nil {
+			sets[i].Planted = r.Planted
+			sets[i].PlantedNames = raw.PlantedNames
 		}
 		switch opt.Channels {
 		case 0:
@@ -199,9 +206,11 @@ func pickTask(raw *RawSplits, name string) (Task, error) {
 		return PathMNIST, nil
 	case "fashion":
 		return Fashion, nil
+	case "synth":
+		return Synth, nil
 	case "", "auto":
 	default:
-		return Task{}, fmt.Errorf("data: unknown task %q (pathmnist, fashion or auto)", name)
+		return Task{}, fmt.Errorf("data: unknown task %q (pathmnist, fashion, synth or auto)", name)
 	}
 	maxLabel := int64(-1)
 	for _, r := range raw.list() {
@@ -212,6 +221,8 @@ func pickTask(raw *RawSplits, name string) (Task, error) {
 	t := raw.Train
 	base := strings.ToLower(filepath.Base(raw.Path))
 	switch {
+	case t.Planted != nil && t.C == 3 && maxLabel <= 8:
+		return Synth, nil
 	case strings.Contains(base, "path"):
 		return PathMNIST, nil
 	case strings.Contains(base, "fashion"):

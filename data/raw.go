@@ -23,12 +23,14 @@ type Raw struct {
 	N, H, W, C int
 	Images     []uint8 // N*H*W*C, HWC
 	Labels     []int64
+	Planted    []int32 // known failure type per image (optional key <split>_planted)
 }
 
 // RawSplits are the splits found in one input; absent ones are nil.
 type RawSplits struct {
 	Path             string
 	Train, Val, Test *Raw
+	PlantedNames     []string // from the optional key planted_names
 }
 
 func (r *RawSplits) list() []*Raw {
@@ -124,6 +126,23 @@ func ReadNPZ(path string) (*RawSplits, error) {
 		if err != nil {
 			return nil, fail("%v", err)
 		}
+		if _, ok := members[split+"_planted"]; ok {
+			pa, err := read(split + "_planted")
+			if err != nil {
+				return nil, err
+			}
+			p, err := pa.Int64s()
+			if err != nil || len(p) != r.N {
+				return nil, fail("%s_planted must hold one integer per image (%v, %d values for %d images)", split, err, len(p), r.N)
+			}
+			r.Planted = make([]int32, r.N)
+			for i, v := range p {
+				if v < 0 || v > 1000 {
+					return nil, fail("%s_planted value %d out of range", split, v)
+				}
+				r.Planted[i] = int32(v)
+			}
+		}
 		switch split {
 		case "train":
 			out.Train = r
@@ -132,6 +151,33 @@ func ReadNPZ(path string) (*RawSplits, error) {
 		default:
 			out.Test = r
 		}
+	}
+	if _, ok := members["planted_names"]; ok {
+		a, err := read("planted_names")
+		if err != nil {
+			return nil, err
+		}
+		b, err := a.Uint8()
+		if err != nil {
+			return nil, fail("planted_names: %v", err)
+		}
+		out.PlantedNames = strings.Split(string(b), "\n")
+	}
+	var with, without int
+	for _, r := range out.list() {
+		if r.Planted != nil {
+			with++
+			for _, p := range r.Planted {
+				if len(out.PlantedNames) > 0 && int(p) >= len(out.PlantedNames) {
+					return nil, fail("%s_planted value %d has no name in planted_names", r.Split, p)
+				}
+			}
+		} else {
+			without++
+		}
+	}
+	if with > 0 && without > 0 {
+		return nil, fail("planted types given for some splits only")
 	}
 	return out, nil
 }

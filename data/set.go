@@ -70,7 +70,7 @@ func (s *Set) Validate() error {
 		if s.Meta[i] < 0 || (len(s.MetaNames) > 0 && int(s.Meta[i]) >= len(s.MetaNames)) {
 			return fmt.Errorf("example %d: metadata %d out of range", i, s.Meta[i])
 		}
-		if s.Planted != nil && (s.Planted[i] < 0 || int(s.Planted[i]) >= max(len(s.PlantedNames), 1)) {
+		if s.Planted != nil && (s.Planted[i] < 0 || len(s.PlantedNames) > 0 && int(s.Planted[i]) >= len(s.PlantedNames)) {
 			return fmt.Errorf("example %d: planted type %d out of range", i, s.Planted[i])
 		}
 	}
