@@ -176,7 +176,7 @@ type col2imJob struct {
 	tab    *gatherTab // as im2colJob.tab
 }
 
-// runRange overwrites input planes [lo, hi) (plane = image*C + channel) with
+// runRange overwrites input planes [lo, hi) (unit = channel*nb + image) with
 // the sum of their column-matrix entries, always in (r, q, i, j) order so the
 // result does not depend on how planes are split over threads.
 func (j *col2imJob) runRange(lo, hi int) {
@@ -186,8 +186,10 @@ func (j *col2imJob) runRange(lo, hi int) {
 	cols := j.nb * ohw
 	hw := s.H * s.W
 	for p := lo; p < hi; p++ {
-		n, c := p/s.C, p%s.C
-		dxp := j.dx[p*hw : (p+1)*hw]
+		// channel-major order: consecutive planes read consecutive
+		// segments of the same column-matrix rows
+		c, n := p/j.nb, p%j.nb
+		dxp := j.dx[(n*s.C+c)*hw : (n*s.C+c+1)*hw]
 		clear(dxp)
 		if tab := j.tab; tab != nil {
 			rs := s.R * s.S
