@@ -192,3 +192,35 @@ func BenchmarkSimICE(b *testing.B) {
 	}
 	b.ReportMetric(float64(200*b.N)/b.Elapsed().Seconds(), "frames/s")
 }
+
+func TestICEFileRoundTrip(t *testing.T) {
+	sp := SimICEDemo(60, 48, 7)
+	if sp.Train.N != 33 || sp.Val.N != 3 || sp.Test.N != 24 {
+		t.Fatalf("sizes %d %d %d", sp.Train.N, sp.Val.N, sp.Test.N)
+	}
+	p := filepath.Join(t.TempDir(), "ice.npz")
+	if err := WriteICE(p, sp); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadICE(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range []*ICESet{sp.Train, sp.Val, sp.Test} {
+		g := []*ICESet{got.Train, got.Val, got.Test}[i]
+		if !bytes.Equal(s.Frames, g.Frames) || !slices.Equal(s.Location, g.Location) || !slices.Equal(s.Source, g.Source) {
+			t.Fatalf("split %d differs", i)
+		}
+		for k := range s.Objects {
+			if !slices.Equal(s.Objects[k], g.Objects[k]) {
+				t.Fatalf("split %d frame %d objects differ", i, k)
+			}
+		}
+	}
+	// A classification .npz is not an ICE file.
+	q := filepath.Join(t.TempDir(), "c.npz")
+	WriteNPZ(q, SynthTissue(20, 1))
+	if _, err := ReadICE(q); err == nil {
+		t.Fatal("want an error for a non-ICE file")
+	}
+}

@@ -1,6 +1,3 @@
-// Package data reads image data sets (MedMNIST .npz, MNIST-style IDX) and
-// simulates the synthetic sets remedy's demos run on. It imports only the
-// standard library (and its own npy sub-package): no numeric code.
 package data
 
 import (
