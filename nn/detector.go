@@ -82,3 +82,91 @@ func DetectorLoss(tp *autograd.Tape, cls, reg *autograd.Tensor, obj, ctr, mask [
 	}
 	return tp.Add(tp.BCEWithLogits(cls, obj, nil), tp.MSE(reg, ctr, mask)), nil
 }
+
+// DetectorStride is the detector's total downsampling: one grid cell covers
+// DetectorStride x DetectorStride input pixels (a 128 x 128 frame gives an
+// 8 x 8 grid; any side divisible by 16 works, the net is fully
+// convolutional).
+const DetectorStride = 16
+
+// NewICEDetector is the detector remedy trains on ICE frames: ResDetector
+// with PyTorch's default initialisation, seeded.
+func NewICEDetector(seed uint64) *ResDetector { return NewResDetector(seed) }
+
+// ConvWeights returns the conv weights (no biases) in network order: the
+// tensors whose per-object gradients are embedded.
+func (d *ResDetector) ConvWeights() []Param {
+	var out []Param
+	for _, p := range d.params {
+		if len(p.T.Shape) == 4 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ICELoss is the loss remedy trains the detector with: BCE-with-logits on
+// objectness over every cell, positive cells weighted posWeight (1-2
+// catheters among 64 cells would otherwise be drowned by the background),
+// as a weighted mean sum(w*l)/sum(w); plus smooth L1 (beta) on the two
+// centre offsets at positive cells, averaged over those cell-channels.
+// obj is N*H*W (0/1), ctr N*2*H*W; scratch must hold 3*N*H*W floats (the
+// weights and the offset mask), owned by the caller until Backward.
+func ICELoss(tp *autograd.Tape, cls, reg *autograd.Tensor, obj, ctr, scratch []float32, posWeight, beta float32) (*autograd.Tensor, error) {
+	n := cls.Shape[0]
+	hw := cls.Shape[2] * cls.Shape[3]
+	if len(obj) != n*hw || len(ctr) != 2*n*hw || len(scratch) < 3*n*hw || reg.Shape[1] != 2 || cls.Shape[1] != 1 {
+		return nil, fmt.Errorf("nn: ICE loss: %d objectness and %d centre targets (scratch %d) for %d images of %d cells", len(obj), len(ctr), len(scratch), n, hw)
+	}
+	w, mask := scratch[:n*hw], scratch[n*hw:3*n*hw]
+	for i, o := range obj {
+		w[i] = 1 + (posWeight-1)*o
+	}
+	for i := 0; i < n; i++ {
+		o := obj[i*hw : (i+1)*hw]
+		copy(mask[(2*i)*hw:(2*i+1)*hw], o)
+		copy(mask[(2*i+1)*hw:(2*i+2)*hw], o)
+	}
+	return tp.Add(tp.BCEWithLogits(cls, obj, w), tp.SmoothL1(reg, ctr, mask, beta)), nil
+}
+
+// ObjectLoss is the SUM over batch rows of each row's loss restricted to
+// one cell: BCE-with-logits of the objectness at cell[i] against target[i]
+// (1 = a catheter that should be found, 0 = a false alarm to push down),
+// plus, where target[i] is 1, smooth L1 of the two offsets at that cell
+// against off[2i], off[2i+1] averaged over the two channels. Each row is
+// one object (a frame holding several objects appears once per object), so
+// BackwardPerSample with lossWeight 1 gives per-object gradients. scratch
+// must hold 6*N*H*W floats, owned by the caller until Backward.
+func ObjectLoss(tp *autograd.Tape, cls, reg *autograd.Tensor, cell []int, target, off, scratch []float32, beta float32) (*autograd.Tensor, error) {
+	n := cls.Shape[0]
+	hw := cls.Shape[2] * cls.Shape[3]
+	if len(cell) != n || len(target) != n || len(off) != 2*n || len(scratch) < 6*n*hw || reg.Shape[1] != 2 {
+		return nil, fmt.Errorf("nn: object loss: %d cells, %d targets, %d offsets (scratch %d) for %d rows of %d cells", len(cell), len(target), len(off), len(scratch), n, hw)
+	}
+	tObj, mObj := scratch[:n*hw], scratch[n*hw:2*n*hw]
+	tOff, mOff := scratch[2*n*hw:4*n*hw], scratch[4*n*hw:6*n*hw]
+	clear(scratch[:6*n*hw])
+	pos := 0
+	for i, c := range cell {
+		if c < 0 || c >= hw {
+			return nil, fmt.Errorf("nn: object loss: row %d cell %d outside the %d-cell grid", i, c, hw)
+		}
+		mObj[i*hw+c] = 1
+		tObj[i*hw+c] = target[i]
+		if target[i] > 0 {
+			pos++
+			for ch := 0; ch < 2; ch++ {
+				mOff[(2*i+ch)*hw+c] = 1
+				tOff[(2*i+ch)*hw+c] = off[2*i+ch]
+			}
+		}
+	}
+	// The masked losses are means over the masked entries: rescale to sums
+	// over rows (n rows for BCE; 2 offsets per positive row, averaged).
+	loss := tp.Scale(tp.BCEWithLogits(cls, tObj, mObj), float32(n))
+	if pos > 0 {
+		loss = tp.Add(loss, tp.Scale(tp.SmoothL1(reg, tOff, mOff, beta), float32(pos)))
+	}
+	return loss, nil
+}
