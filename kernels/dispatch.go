@@ -21,7 +21,7 @@ type impl struct {
 	name      string
 	available bool // the running CPU supports it
 	gemm      microKernel
-	// Optional vector primitives for skinny GEMMs (m or n <= skinnyMax);
+	// Optional vector primitives for skinny GEMMs (see gemm_skinny.go);
 	// nil means the pure-Go dotGo / axpyGo. Both take equal-length slices.
 	dot  func(x, y []float32) float32
 	axpy func(alpha float32, x, y []float32) // y += alpha*x

@@ -26,7 +26,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	g := gemmArgs{p: &cur, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
-	if m <= skinnyMax || n <= skinnyMax {
+	if m <= skinnyRowsMax || n <= skinnyMax {
 		g.skinny = true
 	}
 	runGemm(&g)
@@ -77,18 +77,33 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 	}
 }
 
-// Cache blocking, in elements. kc*nr*4 bytes of B~ (32 KiB for the 12x32
-// kernel) stay in the 48 KiB L1 while the mc x kc block of A~ (~190 KiB)
-// streams from the 1 MiB L2; B~'s kc x nc block lives in L3. Variables so
-// tests can shrink them and cross every block boundary with small matrices.
+// Cache blocking, in elements. A kc x nr panel of B~ (32 KiB: kc = 256 for
+// the 12x32 kernel, 512 for 6x16) stays in the 48 KiB L1 while the mc x kc
+// block of A~ (192-384 KiB) streams from the 1 MiB L2, and B~'s kc x nc block
+// sits in L3. blockKC == 0 picks kc from nr. Variables so tests can shrink
+// them and cross every block boundary with small matrices.
 var (
-	blockKC = 256
+	blockKC = 0
 	blockMC = 192
 	blockNC = 2048
 )
 
-// skinnyMax is the largest m or n that takes the unpacked skinny path.
-const skinnyMax = 8
+func kcFor(nr int) int {
+	if blockKC > 0 {
+		return blockKC
+	}
+	return min(512, max(128, 8192/nr))
+}
+
+// Products with n <= skinnyMax or m <= skinnyRowsMax take the unpacked
+// skinny path. Measured on Zen 5 (k = 256..512, n or m = 4096): at m = 8
+// the packed path is twice as fast as streaming axpys, at m = 4 they tie,
+// while for small n the skinny path wins up to 8 (the packed tile is 32
+// wide there).
+var (
+	skinnyMax     = 8
+	skinnyRowsMax = 4
+)
 
 // minParallelWork (multiply-adds) below which Sgemm stays on one goroutine.
 var minParallelWork = 1 << 18
@@ -96,7 +111,7 @@ var minParallelWork = 1 << 18
 type gemmArgs struct {
 	p              *impl
 	skinny         bool
-	skinnyRows     bool // skinny with m <= skinnyMax (else n <= skinnyMax); fixed before splitting
+	skinnyRows     bool // skinny with m <= skinnyRowsMax (else n <= skinnyMax); fixed before splitting
 	transA, transB bool
 	m, n, k        int
 	alpha          float32
@@ -252,7 +267,7 @@ func aligned(buf *[]float32, n int) []float32 {
 func (g *gemmArgs) blocked(buf *gemmBuf) {
 	uk := g.p.gemm
 	mr, nr := uk.mr, uk.nr
-	kc := blockKC
+	kc := kcFor(nr)
 	mc := max(mr, blockMC/mr*mr)
 	nc := max(nr, blockNC/nr*nr)
 	nbMax := min(nc, (g.n+nr-1)/nr*nr)

@@ -1,18 +1,18 @@
 package kernels
 
-// The skinny path serves products where op(A) has at most skinnyMax rows or
-// op(B) at most skinnyMax columns (batch-1 layers, a 1x1 conv to 2 classes).
+// The skinny path serves products where op(A) has at most skinnyRowsMax rows
+// or op(B) at most skinnyMax columns (batch-1 layers, a 1x1 conv to 2 classes).
 // Packing the long operand and padding it to a register tile would cost more
 // than the product itself, so only the short operand is gathered (alpha folded
 // in) and the long one is streamed once through dot or axpy primitives.
 
 // gatherSmall fills g.pre with the short operand: alpha*op(A) as m rows of k
-// when m <= skinnyMax, else alpha*op(B)^T as n rows of k. The caller returns
+// when m <= skinnyRowsMax, else alpha*op(B)^T as n rows of k. The caller returns
 // the buffer to gemmBufs.
 func (g *gemmArgs) gatherSmall() *gemmBuf {
 	buf := gemmBufs.Get().(*gemmBuf)
 	k := g.k
-	g.skinnyRows = g.m <= skinnyMax
+	g.skinnyRows = g.m <= skinnyRowsMax
 	if g.skinnyRows {
 		pre := aligned(&buf.small, g.m*k)
 		for i := 0; i < g.m; i++ {
