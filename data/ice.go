@@ -172,7 +172,8 @@ func (g *iceGeom) cart(d, t float64) (x, y float64) {
 
 func (g *iceGeom) inside(x, y float64) bool {
 	r, th := g.polar(x, y)
-	return r <= g.rmax-2 && math.Abs(th) <= g.half-0.04 && r > 3
+	m := float64(g.n) - 2 // the frame clips the sector's lower corners
+	return r <= g.rmax-2 && math.Abs(th) <= g.half-0.04 && r > 3 && x >= 1 && y >= 1 && x <= m && y <= m
 }
 
 func (g *iceGeom) bin(th float64) int {
@@ -321,17 +322,24 @@ func (f *iceFrame) segment(x0, y0, x1, y1, w, amp float64, occlude bool, keep fu
 
 // nearWall reports whether a wall pixel lies within d pixels of (x, y).
 func (f *iceFrame) nearWall(x, y, d float64) bool {
+	_, ok := f.wallDir(x, y, d)
+	return ok
+}
+
+// wallDir finds the nearest wall pixel within d pixels of (x, y) (probing
+// 16 directions at d/2 and d) and returns its direction.
+func (f *iceFrame) wallDir(x, y, d float64) (float64, bool) {
 	n := f.g.n
-	for a := 0; a < 16; a++ {
-		for _, rr := range []float64{d / 2, d} {
-			px := int(x + rr*math.Cos(float64(a)*math.Pi/8))
-			py := int(y + rr*math.Sin(float64(a)*math.Pi/8))
+	for _, rr := range []float64{d / 2, d} {
+		for a := 0; a < 16; a++ {
+			ang := float64(a) * math.Pi / 8
+			px, py := int(x+rr*math.Cos(ang)), int(y+rr*math.Sin(ang))
 			if px >= 0 && py >= 0 && px < n && py < n && f.wall[py*n+px] {
-				return true
+				return ang, true
 			}
 		}
 	}
-	return false
+	return 0, false
 }
 
 // placeTip picks a tip position for a catheter of type t.
@@ -380,6 +388,9 @@ func (f *iceFrame) catheter(t int32, x, y, dir float64) ICEObject {
 	}
 	w := math.Max(1.6, 0.022*n)
 	amp := f.uni(4, 7)
+	if t == ICENearWall {
+		amp = f.uni(1.5, 3) // against a bright wall the catheter barely stands out
+	}
 	var keep func(float64) bool
 	if t == ICEFaint {
 		// Only part of the catheter crosses the plane: the tip region and
@@ -438,6 +449,13 @@ func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
 		t := f.pickType(o.Types)
 		x, y := f.placeTip(t)
 		d1 := f.lateralDir(x)
+		if a, ok := f.wallDir(x, y, 0.05*float64(n)); ok && t == ICENearWall {
+			// Lying along the wall rather than across the pool.
+			d1 = a + math.Pi/2
+			if f.rng.IntN(2) == 0 {
+				d1 = a - math.Pi/2
+			}
+		}
 		objs = append(objs, f.catheter(t, x, y, d1))
 		switch {
 		case t == ICETouching:
