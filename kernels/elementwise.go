@@ -8,13 +8,23 @@ import (
 // Element-wise and reduction kernels used by autograd. Slices are used over
 // their full length unless a length is given; dst may alias an input.
 //
-// The loops are unrolled by four over re-sliced windows so the compiler drops
-// the bounds checks; they are memory-bound at the sizes autograd uses, so
-// assembly would gain little beyond that (Axpy uses the SIMD primitive of
-// the kernel path when it has one).
+// Add, Scale, Relu and ReluBackward run AVX2 assembly on the avx2/avx512
+// paths (up to 5x faster in cache); the pure-Go loops below are their twins
+// and the generic path, unrolled by four over re-sliced windows so the
+// compiler drops the bounds checks. Axpy uses the kernel path's SIMD axpy.
 
 // Add sets dst[i] = a[i] + b[i].
 func Add(dst, a, b []float32) {
+	n := len(dst)
+	a, b = a[:n], b[:n]
+	i := 0
+	if elemSIMD() {
+		i = addSIMD(dst, a, b)
+	}
+	addGo(dst[i:], a[i:], b[i:])
+}
+
+func addGo(dst, a, b []float32) {
 	n := len(dst)
 	a, b = a[:n], b[:n]
 	i := 0
@@ -32,6 +42,16 @@ func Add(dst, a, b []float32) {
 
 // Scale sets dst[i] = alpha * x[i].
 func Scale(dst []float32, alpha float32, x []float32) {
+	n := len(dst)
+	x = x[:n]
+	i := 0
+	if elemSIMD() {
+		i = scaleSIMD(dst, alpha, x)
+	}
+	scaleGo(dst[i:], alpha, x[i:])
+}
+
+func scaleGo(dst []float32, alpha float32, x []float32) {
 	n := len(dst)
 	x = x[:n]
 	i := 0
@@ -73,6 +93,15 @@ func Axpy(alpha float32, x, y []float32) {
 func Relu(dst, x []float32) {
 	n := len(x)
 	dst = dst[:n]
+	i := 0
+	if elemSIMD() {
+		i = reluSIMD(dst, x)
+	}
+	reluGo(dst[i:], x[i:])
+}
+
+func reluGo(dst, x []float32) {
+	dst = dst[:len(x)]
 	for i, v := range x {
 		dst[i] = max(v, 0) // branch-free; Go's max returns NaN if v is NaN
 	}
@@ -82,6 +111,16 @@ func Relu(dst, x []float32) {
 // A NaN output passes no gradient (NaN > 0 is false); the loss is NaN in
 // that case anyway.
 func ReluBackward(dx, dy, y []float32) {
+	n := len(dx)
+	dy, y = dy[:n], y[:n]
+	i := 0
+	if elemSIMD() {
+		i = reluBackwardSIMD(dx, dy, y)
+	}
+	reluBackwardGo(dx[i:], dy[i:], y[i:])
+}
+
+func reluBackwardGo(dx, dy, y []float32) {
 	n := len(dx)
 	dy, y = dy[:n], y[:n]
 	for i := range dx {

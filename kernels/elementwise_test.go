@@ -349,3 +349,39 @@ func TestSmoothL1(t *testing.T) {
 		}
 	}
 }
+
+// TestElementwiseSIMDTwins checks the SIMD kernels bit for bit against their
+// pure-Go twins (NaN against NaN), on every length up to 100 and at
+// unaligned offsets, with guard values after the output.
+func TestElementwiseSIMDTwins(t *testing.T) {
+	if !elemSIMD() {
+		t.Skipf("path %s has no element-wise SIMD kernels", Path())
+	}
+	r := rand.New(rand.NewPCG(31, 32))
+	for n := 0; n <= 100; n++ {
+		for off := 0; off < 3; off++ {
+			a := elemInput(r, n+off)[off:]
+			b := elemInput(r, n+off)[off:]
+			alpha := []float32{0.75, -2, 0, float32(math.NaN())}[r.IntN(4)]
+			check := func(name string, simd func(dst []float32) int, twin func(dst []float32)) {
+				got, buf := convGuarded(n, 0)
+				want := make([]float32, n)
+				k := simd(got)
+				if k != n&^7 {
+					t.Fatalf("%s n=%d: handled %d elements", name, n, k)
+				}
+				convCheckGuards(t, name, buf)
+				twin(want)
+				for i := 0; i < k; i++ {
+					if !same(got[i], want[i]) {
+						t.Fatalf("%s n=%d off=%d i=%d: simd %g, Go %g", name, n, off, i, got[i], want[i])
+					}
+				}
+			}
+			check("Relu", func(d []float32) int { return reluSIMD(d, a) }, func(d []float32) { reluGo(d, a) })
+			check("ReluBackward", func(d []float32) int { return reluBackwardSIMD(d, b, a) }, func(d []float32) { reluBackwardGo(d, b, a) })
+			check("Add", func(d []float32) int { return addSIMD(d, a, b) }, func(d []float32) { addGo(d, a, b) })
+			check("Scale", func(d []float32) int { return scaleSIMD(d, alpha, a) }, func(d []float32) { scaleGo(d, alpha, a) })
+		}
+	}
+}

@@ -1,0 +1,26 @@
+//go:build !purego
+
+package asm
+
+// Element-wise AVX2 kernels. Each processes the first n&^7 elements (whole
+// 8-float vectors); the caller finishes the tail. Need AVX2.
+
+// ReluAVX2 sets dst[i] = max(x[i], 0), NaN kept, -0 -> +0.
+//
+//go:noescape
+func ReluAVX2(dst, x *float32, n int)
+
+// ReluBackwardAVX2 sets dx[i] = dy[i] if y[i] > 0 (ordered), else 0.
+//
+//go:noescape
+func ReluBackwardAVX2(dx, dy, y *float32, n int)
+
+// AddAVX2 sets dst[i] = a[i] + b[i].
+//
+//go:noescape
+func AddAVX2(dst, a, b *float32, n int)
+
+// ScaleAVX2 sets dst[i] = alpha * x[i].
+//
+//go:noescape
+func ScaleAVX2(dst, x *float32, alpha float32, n int)

@@ -1,0 +1,198 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// Element-wise AVX2 kernels: 32 floats per iteration, then 8 at a time; the
+// Go caller handles the last n%8. Unaligned loads and stores throughout.
+
+// func ReluAVX2(dst, x *float32, n int)
+TEXT ·ReluAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VXORPS Y15, Y15, Y15
+	MOVQ CX, BX
+	SHRQ $5, BX
+	JZ relu8
+
+relu32:
+	// VMAXPS returns its second Intel source (here x) when either input is
+	// NaN, so NaN passes through; adding +0 turns max(0, -0) = -0 into +0.
+	VMAXPS (SI), Y15, Y0
+	VMAXPS 32(SI), Y15, Y1
+	VMAXPS 64(SI), Y15, Y2
+	VMAXPS 96(SI), Y15, Y3
+	VADDPS Y15, Y0, Y0
+	VADDPS Y15, Y1, Y1
+	VADDPS Y15, Y2, Y2
+	VADDPS Y15, Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ relu32
+
+relu8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ reludone
+
+relu8loop:
+	VMAXPS (SI), Y15, Y0
+	VADDPS Y15, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ relu8loop
+
+reludone:
+	VZEROUPPER
+	RET
+
+// func ReluBackwardAVX2(dx, dy, y *float32, n int)
+TEXT ·ReluBackwardAVX2(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), CX
+	VXORPS Y15, Y15, Y15
+	MOVQ CX, BX
+	SHRQ $5, BX
+	JZ rb8
+
+rb32:
+	// mask = y > 0 (predicate 0x1E, GT_OQ: false for NaN)
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VCMPPS $0x1E, Y15, Y0, Y0
+	VCMPPS $0x1E, Y15, Y1, Y1
+	VCMPPS $0x1E, Y15, Y2, Y2
+	VCMPPS $0x1E, Y15, Y3, Y3
+	VANDPS (SI), Y0, Y0
+	VANDPS 32(SI), Y1, Y1
+	VANDPS 64(SI), Y2, Y2
+	VANDPS 96(SI), Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ BX
+	JNZ rb32
+
+rb8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ rbdone
+
+rb8loop:
+	VMOVUPS (DX), Y0
+	VCMPPS $0x1E, Y15, Y0, Y0
+	VANDPS (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ rb8loop
+
+rbdone:
+	VZEROUPPER
+	RET
+
+// func AddAVX2(dst, a, b *float32, n int)
+TEXT ·AddAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ CX, BX
+	SHRQ $5, BX
+	JZ add8
+
+add32:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VADDPS (DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	VADDPS 64(DX), Y2, Y2
+	VADDPS 96(DX), Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $128, DX
+	DECQ BX
+	JNZ add32
+
+add8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ adddone
+
+add8loop:
+	VMOVUPS (SI), Y0
+	VADDPS (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ add8loop
+
+adddone:
+	VZEROUPPER
+	RET
+
+// func ScaleAVX2(dst, x *float32, alpha float32, n int)
+TEXT ·ScaleAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	VBROADCASTSS alpha+16(FP), Y15
+	MOVQ n+24(FP), CX
+	MOVQ CX, BX
+	SHRQ $5, BX
+	JZ sc8
+
+sc32:
+	VMULPS (SI), Y15, Y0
+	VMULPS 32(SI), Y15, Y1
+	VMULPS 64(SI), Y15, Y2
+	VMULPS 96(SI), Y15, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ $128, SI
+	ADDQ $128, DI
+	DECQ BX
+	JNZ sc32
+
+sc8:
+	ANDQ $31, CX
+	SHRQ $3, CX
+	JZ scdone
+
+sc8loop:
+	VMULPS (SI), Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ sc8loop
+
+scdone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,43 @@
+//go:build !purego
+
+package kernels
+
+import "remedy/kernels/asm"
+
+// The AVX2 element-wise kernels run on the avx2 and avx512 paths (both imply
+// AVX2); REMEDY_KERNELS=generic keeps the pure-Go loops, their twins.
+func elemSIMD() bool { return cur.name == "avx2" || cur.name == "avx512" }
+
+// Each returns how many leading elements it handled (a multiple of 8).
+
+func reluSIMD(dst, x []float32) int {
+	n := len(x) &^ 7
+	if n > 0 {
+		asm.ReluAVX2(&dst[0], &x[0], n)
+	}
+	return n
+}
+
+func reluBackwardSIMD(dx, dy, y []float32) int {
+	n := len(dx) &^ 7
+	if n > 0 {
+		asm.ReluBackwardAVX2(&dx[0], &dy[0], &y[0], n)
+	}
+	return n
+}
+
+func addSIMD(dst, a, b []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		asm.AddAVX2(&dst[0], &a[0], &b[0], n)
+	}
+	return n
+}
+
+func scaleSIMD(dst []float32, alpha float32, x []float32) int {
+	n := len(dst) &^ 7
+	if n > 0 {
+		asm.ScaleAVX2(&dst[0], &x[0], alpha, n)
+	}
+	return n
+}

@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package kernels
+
+func elemSIMD() bool { return false }
+
+func reluSIMD(dst, x []float32) int                           { return 0 }
+func reluBackwardSIMD(dx, dy, y []float32) int                { return 0 }
+func addSIMD(dst, a, b []float32) int                         { return 0 }
+func scaleSIMD(dst []float32, alpha float32, x []float32) int { return 0 }
