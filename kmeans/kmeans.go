@@ -166,7 +166,11 @@ func fitMany(p *prepared, ks []int, opt Options) []*Result {
 			tasks = append(tasks, task{ki, r})
 		}
 	}
-	out := make([]*Result, len(tasks))
+	// Keep only the best restart per k as tasks finish (lowest inertia,
+	// then lowest restart index, so the choice does not depend on timing).
+	best := make([]*Result, len(ks))
+	bestR := make([]int, len(ks))
+	var mu sync.Mutex
 	// Row-chunk parallelism inside a restart only when restarts can't fill
 	// the threads; chunk partial sums are reduced in a fixed order, so the
 	// split does not change the result.
@@ -187,17 +191,16 @@ func fitMany(p *prepared, ks []int, opt Options) []*Result {
 					return
 				}
 				tk := tasks[t]
-				out[t] = runRestart(p, ks[tk.ki], tk.r, opt, inner)
+				res := runRestart(p, ks[tk.ki], tk.r, opt, inner)
+				mu.Lock()
+				if b := best[tk.ki]; b == nil || res.Inertia < b.Inertia || (res.Inertia == b.Inertia && tk.r < bestR[tk.ki]) {
+					best[tk.ki], bestR[tk.ki] = res, tk.r
+				}
+				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	best := make([]*Result, len(ks))
-	for t, tk := range tasks {
-		if best[tk.ki] == nil || out[t].Inertia < best[tk.ki].Inertia {
-			best[tk.ki] = out[t]
-		}
-	}
 	return best
 }
 
@@ -244,12 +247,8 @@ func runRestart(p *prepared, k, r int, opt Options, par int) *Result {
 		cnorm:   make([]float32, k),
 		sums:    make([]float64, nChunks*k*d),
 		counts:  make([]int64, nChunks*k),
-		gram:    make([][]float32, nChunks),
 		dist2:   make([]float32, n),
 		labels:  make([]int32, n),
-	}
-	for c := range w.gram {
-		w.gram[c] = make([]float32, rowBlock*k)
 	}
 	tol := opt.Tol * p.tolAbs
 	var iter int
@@ -263,6 +262,10 @@ func runRestart(p *prepared, k, r int, opt Options, par int) *Result {
 		initPlusPlus(p, k, rng, w.centers, true, keep)
 		iter = lloydHamerly(p, w, opt.MaxIter, tol, par, keep)
 	} else {
+		w.gram = make([][]float32, nChunks)
+		for c := range w.gram {
+			w.gram[c] = make([]float32, rowBlock*k)
+		}
 		initPlusPlus(p, k, rng, w.centers, false, nil)
 		iter = lloydGemm(p, w, opt.MaxIter, tol, par)
 	}

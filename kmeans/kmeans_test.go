@@ -482,3 +482,21 @@ func TestHamerlyMatchesGemm(t *testing.T) {
 		checkResult(t, x, tc.n, tc.d, g, false)
 	}
 }
+
+// TestDeterminismGemmPath: the GEMM Lloyd path, split over row chunks when
+// restarts cannot fill the threads, gives the same bits for any thread count.
+func TestDeterminismGemmPath(t *testing.T) {
+	defer func(v int) { hamerlyMaxD = v }(hamerlyMaxD)
+	hamerlyMaxD = 0
+	x, _ := blobs(3000, 12, 6, 9, 21)
+	ref, err := Fit(x, 3000, 12, 6, Options{Seed: 8, NInit: 1, Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, th := range []int{2, 5} {
+		res, _ := Fit(x, 3000, 12, 6, Options{Seed: 8, NInit: 1, Threads: th})
+		if res.Inertia != ref.Inertia || !sameResult(res, ref) {
+			t.Errorf("threads=%d: inertia %v, threads=1: %v", th, res.Inertia, ref.Inertia)
+		}
+	}
+}
