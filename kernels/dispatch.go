@@ -13,6 +13,10 @@ import (
 type microKernel struct {
 	mr, nr int
 	fn     func(kc int, a, b, c *float32, ldc int)
+	// set, optional, computes C = A~ * B~ without reading C; the driver
+	// uses it for the first kc slice when beta == 0, saving a clearing pass
+	// and a read of C (which matters when k is small and C large).
+	set func(kc int, a, b, c *float32, ldc int)
 }
 
 // impl is one instruction-set path. Arch-specific files register theirs in

@@ -13,12 +13,12 @@ import (
 func init() {
 	fma := cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
 	addImpl(impl{name: "avx2", available: fma,
-		gemm: microKernel{mr: 6, nr: 16, fn: asm.Sgemm6x16AVX2},
+		gemm: microKernel{mr: 6, nr: 16, fn: asm.Sgemm6x16AVX2, set: asm.Sgemm6x16AVX2Set},
 		dot:  dotAVX2, axpy: axpyAVX2,
 		packCopy: asm.PackCopyAVX2, packGather: packTransAVX2, packMaxW: 16})
 	// The 12x32 kernel and the packing need only AVX512F; the skinny path stays on AVX2.
 	addImpl(impl{name: "avx512", available: fma && cpuid.CPU.Supports(cpuid.AVX512F),
-		gemm: microKernel{mr: 12, nr: 32, fn: asm.Sgemm12x32AVX512},
+		gemm: microKernel{mr: 12, nr: 32, fn: asm.Sgemm12x32AVX512, set: asm.Sgemm12x32AVX512Set},
 		dot:  dotAVX2, axpy: axpyAVX2,
 		packCopy: asm.PackCopyAVX512, packGather: packTransAVX512, packMaxW: 32})
 }

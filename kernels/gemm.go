@@ -20,14 +20,17 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if m == 0 || n == 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
-	if alpha == 0 || k == 0 {
-		return
-	}
 	g := gemmArgs{p: &cur, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
-	if m <= skinnyRowsMax || n <= skinnyMax {
-		g.skinny = true
+	g.skinny = m <= skinnyRowsMax || n <= skinnyMax
+	// With beta == 0 the packed path can write C on the first kc slice
+	// instead of clearing it first.
+	g.overwrite = beta == 0 && alpha != 0 && k > 0 && !g.skinny && g.p.gemm.set != nil
+	if !g.overwrite {
+		scaleC(m, n, beta, c, ldc)
+	}
+	if alpha == 0 || k == 0 {
+		return
 	}
 	runGemm(&g)
 }
@@ -111,6 +114,7 @@ var minParallelWork = 1 << 18
 type gemmArgs struct {
 	p              *impl
 	skinny         bool
+	overwrite      bool // beta == 0 and C not cleared: the first kc slice stores
 	skinnyRows     bool // skinny with m <= skinnyRowsMax (else n <= skinnyMax); fixed before splitting
 	transA, transB bool
 	m, n, k        int
@@ -285,7 +289,7 @@ func (g *gemmArgs) blocked(buf *gemmBuf) {
 			for ic := 0; ic < g.m; ic += mc {
 				mb := min(mc, g.m-ic)
 				packA(g.p, pa, g.transA, g.a, g.lda, ic, pc, mb, kb, mr, g.alpha)
-				macroTile(uk, mb, nb, kb, pa, pb, g.c[ic*g.ldc+jc:], g.ldc, tile)
+				macroTile(uk, g.overwrite && pc == 0, mb, nb, kb, pa, pb, g.c[ic*g.ldc+jc:], g.ldc, tile)
 			}
 		}
 	}
@@ -294,8 +298,13 @@ func (g *gemmArgs) blocked(buf *gemmBuf) {
 // macroTile runs the micro-kernel over an mb x nb block of C from packed
 // panels; partial tiles go through the scratch tile so the kernel never
 // touches C outside the block.
-func macroTile(uk microKernel, mb, nb, kb int, pa, pb, c []float32, ldc int, tile []float32) {
+// With set, C is overwritten (beta == 0, first kc slice) and never read.
+func macroTile(uk microKernel, set bool, mb, nb, kb int, pa, pb, c []float32, ldc int, tile []float32) {
 	mr, nr := uk.mr, uk.nr
+	fn := uk.fn
+	if set {
+		fn = uk.set
+	}
 	for jr := 0; jr < nb; jr += nr {
 		nw := min(nr, nb-jr)
 		bp := &pb[jr*kb]
@@ -304,7 +313,7 @@ func macroTile(uk microKernel, mb, nb, kb int, pa, pb, c []float32, ldc int, til
 			ap := &pa[ir*kb]
 			if mw == mr && nw == nr {
 				_ = c[(ir+mr-1)*ldc+jr+nr-1]
-				uk.fn(kb, ap, bp, &c[ir*ldc+jr], ldc)
+				fn(kb, ap, bp, &c[ir*ldc+jr], ldc)
 				continue
 			}
 			clear(tile)
@@ -312,6 +321,10 @@ func macroTile(uk microKernel, mb, nb, kb int, pa, pb, c []float32, ldc int, til
 			for i := 0; i < mw; i++ {
 				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nw]
 				src := tile[i*nr : i*nr+nw]
+				if set {
+					copy(dst, src)
+					continue
+				}
 				for j, v := range src {
 					dst[j] += v
 				}

@@ -373,6 +373,25 @@ func TestMicroKernels(t *testing.T) {
 			microRef(uk.mr, uk.nr, kc, a, b, want[off:], ldc)
 			got := append([]float32(nil), c...)
 			uk.fn(kc, &a[0], &b[0], &got[off], ldc)
+			if uk.set != nil {
+				// set must equal fn on a zeroed tile, bit for bit (0 + x == x
+				// except for the sign of zero), and must not read C: NaN there.
+				zero := append([]float32(nil), c...)
+				nan := append([]float32(nil), c...)
+				for i := 0; i < uk.mr; i++ {
+					for j := 0; j < uk.nr; j++ {
+						zero[off+i*ldc+j] = 0
+						nan[off+i*ldc+j] = float32(math.NaN())
+					}
+				}
+				uk.fn(kc, &a[0], &b[0], &zero[off], ldc)
+				uk.set(kc, &a[0], &b[0], &nan[off], ldc)
+				for idx := range zero {
+					if zero[idx] != nan[idx] && !(zero[idx] == 0 && nan[idx] == 0) {
+						t.Fatalf("%s set kc=%d: index %d = %g, fn on zero tile gives %g", im.name, kc, idx, nan[idx], zero[idx])
+					}
+				}
+			}
 			for idx := range got {
 				i, j := (idx-off)/ldc, (idx-off)%ldc
 				if idx < off || i >= uk.mr || j >= uk.nr {

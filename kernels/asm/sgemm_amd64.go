@@ -60,3 +60,13 @@ func PackTransAVX512(dst, src *float32, ld, k, rows, w int, alpha float32)
 //
 //go:noescape
 func PackTransAVX2(dst, src *float32, ld, k, rows, w int, alpha float32)
+
+// Sgemm12x32AVX512Set computes C[12x32] = A~*B~ without reading C.
+//
+//go:noescape
+func Sgemm12x32AVX512Set(kc int, a, b, c *float32, ldc int)
+
+// Sgemm6x16AVX2Set computes C[6x16] = A~*B~ without reading C.
+//
+//go:noescape
+func Sgemm6x16AVX2Set(kc int, a, b, c *float32, ldc int)
