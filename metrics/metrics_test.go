@@ -3,9 +3,13 @@ package metrics
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"remedy/data/npy"
 )
 
 // tinyX, tinyY and the expected values below were computed offline with
@@ -201,5 +205,52 @@ func TestContingency(t *testing.T) {
 				t.Errorf("count[%d][%d] = %d, want %d", i, j, c.Count[i][j], want[i][j])
 			}
 		}
+	}
+}
+
+// TestTrustworthinessPeerData: the 5000 x 512 peer mixture against its
+// first 10 columns. sklearn.manifold.trustworthiness(x, x[:, :10],
+// n_neighbors=10) gave 0.836835714715618 (scikit-learn 1.2.1, offline).
+// Float32 distances may order near-ties differently, hence 1e-6.
+func TestTrustworthinessPeerData(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	path := filepath.Join(repoRoot(t), "peers-out", "data", "x_5000_512.npy")
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		t.Skipf("%s absent (../shared/peers/data.py --dump peers-out/data)", path)
+	}
+	x, err := a.Float32()
+	if err != nil || len(a.Shape) != 2 || a.Shape[0] != 5000 || a.Shape[1] != 512 {
+		t.Fatalf("%s: shape %v, %v", path, a.Shape, err)
+	}
+	y := make([]float32, 5000*10)
+	for i := 0; i < 5000; i++ {
+		copy(y[i*10:i*10+10], x[i*512:i*512+10])
+	}
+	got, err := Trustworthiness(x, 5000, 512, y, 10, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 0.836835714715618; math.Abs(got-want) > 1e-6 {
+		t.Errorf("trustworthiness %.12f, sklearn %.12f", got, want)
+	}
+}
+
+func repoRoot(t *testing.T) string {
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the working directory")
+		}
+		dir = parent
 	}
 }
