@@ -284,3 +284,13 @@ func Restore(params []Param, snap [][]float32) error {
 	}
 	return nil
 }
+
+// LoadBPVGG reads a BPVGG model file (safetensors with the PyTorch names).
+func LoadBPVGG(path string) (*BPVGG, map[string]string, error) {
+	m := NewBPVGG(0)
+	meta, err := LoadModel(path, m.Params())
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, meta, nil
+}

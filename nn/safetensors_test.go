@@ -61,8 +61,7 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Fatalf("directory holds %d entries after saving, want 1", len(ents))
 	}
-	b := NewBPVGG(2)
-	meta, err := LoadModel(path, b.Params())
+	b, meta, err := LoadBPVGG(path)
 	if err != nil {
 		t.Fatal(err)
 	}
