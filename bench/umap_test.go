@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -259,7 +260,8 @@ func umapKMeansARI(y []float32, n, d, k, nInit int, labels []int) float64 {
 // settings (n_neighbors 15, min_dist 0.1, euclidean, seed 0, default epochs)
 // and reports seconds per fit plus, for n <= 5000, trustworthiness (k = 10)
 // and the k-means (k = 8) ARI against the mixture labels.
-// REMEDY_UMAP_SIZES (e.g. "5000") limits the sizes.
+// REMEDY_UMAP_SIZES (e.g. "5000") limits the sizes; REMEDY_UMAP_THREADS sets
+// the thread count (output is identical for any count).
 func BenchmarkUMAP(b *testing.B) {
 	sizes := []int{2000, 5000, 20000}
 	if s := os.Getenv("REMEDY_UMAP_SIZES"); s != "" {
@@ -278,7 +280,11 @@ func BenchmarkUMAP(b *testing.B) {
 			if !fromPeer {
 				b.Logf("peers-out/data/x_%d_%d.npy not found: using a Go-generated mixture of the same shape", n, d)
 			}
-			opt := umap.Options{NNeighbors: 15, MinDist: 0.1, NComponents: 10, RandomState: 0}
+			// REMEDY_UMAP_THREADS sets the worker count (default kernels.Threads())
+			opt := umap.Options{NNeighbors: 15, MinDist: 0.1, NComponents: 10, RandomState: 0, Threads: kernels.Threads()}
+			if v, err := strconv.Atoi(os.Getenv("REMEDY_UMAP_THREADS")); err == nil && v > 0 {
+				opt.Threads = v
+			}
 			var y []float32
 			var st umap.Stats
 			b.ResetTimer()
@@ -300,7 +306,7 @@ func BenchmarkUMAP(b *testing.B) {
 			}
 			b.Logf("n=%d: knn %s %.2fs, graph %.2fs (%d edges), init %s %.2fs, layout %.2fs (%d epochs), threads %d",
 				n, st.KNNMethod, st.KNNTime.Seconds(), st.GraphTime.Seconds(), st.Edges, st.Init, st.InitTime.Seconds(),
-				st.LayoutTime.Seconds(), st.NEpochs, kernels.Threads())
+				st.LayoutTime.Seconds(), st.NEpochs, opt.Threads)
 			if n <= 5000 {
 				b.ReportMetric(umapTrustworthiness(x, d, y, 10, n, 10), "trustworthiness")
 			}

@@ -67,11 +67,17 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 		epn[e] = eps[e] / nsr
 		nextNeg[e] = epn[e]
 	}
-	// balance the vertex ranges by edge count
+	// Vertex chunks of equal edge count, several per thread and handed out
+	// dynamically, so a thread the OS delays does not hold up the epoch's
+	// barrier. Which thread runs a chunk does not change its result.
 	threads = min(threads, n)
-	bounds := make([]int, threads+1)
-	for t := 1; t < threads; t++ {
-		target := t * nE / threads
+	nChunks := min(n, 1)
+	if threads > 1 {
+		nChunks = min(n, 16*threads)
+	}
+	bounds := make([]int, nChunks+1)
+	for t := 1; t < nChunks; t++ {
+		target := t * nE / nChunks
 		lo, hi := 0, n
 		for lo < hi {
 			mid := (lo + hi) / 2
@@ -83,18 +89,28 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 		}
 		bounds[t] = max(lo, bounds[t-1])
 	}
-	bounds[threads] = n
+	bounds[nChunks] = n
+	type scratch struct {
+		gcs  []float32
+		ks   []int
+		cur0 []float32
+	}
+	scr := make([]scratch, threads)
+	for w := range scr {
+		scr[w].cur0 = make([]float32, dim)
+	}
 	snap := make([]float32, len(emb))
+	pt := newPowTable(p.B)
 	seed := uint64(p.Seed)
 	for epoch := 0; epoch < p.NEpochs; epoch++ {
 		alpha := float32(p.LearningRate * (1 - float64(epoch)/float64(p.NEpochs)))
 		fe := float64(epoch)
 		copy(snap, emb)
-		parallelBounds(bounds, func(_, lo, hi int) {
-			var gcs []float32
-			var ks []int
-			cur0 := make([]float32, dim)
-			for j := lo; j < hi; j++ {
+		parallelTasks(threads, nChunks, func(w, c int) {
+			sc := &scr[w]
+			gcs, ks, cur0 := sc.gcs, sc.ks, sc.cur0
+			defer func() { sc.gcs, sc.ks = gcs, ks }()
+			for j := bounds[c]; j < bounds[c+1]; j++ {
 				cur := emb[j*dim : (j+1)*dim]
 				for e := g.Indptr[j]; e < g.Indptr[j+1]; e++ {
 					if nextSample[e] > fe || eps[e] < 0 {
@@ -107,7 +123,7 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 					var gc float32
 					if d2 > 0 {
 						// -2ab d^(2(b-1)) / (1 + a d^(2b)), d2 = d^2
-						pb := powPos(float64(d2), p.B)
+						pb := pt.pow(d2)
 						gc = float32(-2 * p.A * p.B * (pb / float64(d2)) / (p.A*pb + 1))
 					}
 					for t := range cur {
@@ -138,7 +154,7 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 							d2 := sqDist(cur, other[:len(cur)])
 							gcs[s] = -1 // coincident points: push by 4, as umap-learn
 							if d2 > 0 {
-								pb := powPos(float64(d2), p.B)
+								pb := pt.pow(d2)
 								gcs[s] = float32(2 * p.RepulsionStrength * p.B / ((0.001 + float64(d2)) * (p.A*pb + 1)))
 							}
 						}

@@ -29,6 +29,28 @@ func sqDist(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
+// dot32 is a dot product with eight independent accumulators (a single
+// running sum would wait on every addition).
+func dot32(a, b []float32) float32 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+		s4 += a[i+4] * b[i+4]
+		s5 += a[i+5] * b[i+5]
+		s6 += a[i+6] * b[i+6]
+		s7 += a[i+7] * b[i+7]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+}
+
 // rpTree is one random-projection tree: perm lists the points leaf by leaf,
 // leaves[l]..leaves[l+1] is leaf l, leafOf[i] is the leaf holding point i.
 type rpTree struct {
@@ -74,11 +96,7 @@ func buildRPTree(xs []float32, n, d, leafSize int, seed uint64, tree int) rpTree
 		nl := 0
 		for q, p := range pts {
 			row := xs[int(p)*d : int(p+1)*d]
-			var dot float32
-			for t, v := range row {
-				dot += v * normal[t]
-			}
-			mg := float64(dot) + off
+			mg := float64(dot32(row, normal)) + off
 			left := mg > 0
 			if mg == 0 {
 				left = r.next()&1 == 0

@@ -151,12 +151,9 @@ func lanczos(matvec func(x, y []float64), u0, v0 []float64, m, dim, threads int)
 			parts := make([][]float64, threads)
 			parallelRange(threads, n, func(wk, lo, hi int) {
 				c := make([]float64, len(all))
+				xs := x[lo:hi]
 				for b, vb := range all {
-					var acc float64
-					for i := lo; i < hi; i++ {
-						acc += vb[i] * x[i]
-					}
-					c[b] = acc
+					c[b] = dot64(vb[lo:hi], xs)
 				}
 				parts[wk] = c
 			})
@@ -304,3 +301,19 @@ func jacobiEigen(a []float64, k int) ([]float64, []float64) {
 	return ev, v
 }
 
+// dot64 is a float64 dot product with four independent accumulators.
+func dot64(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
+	}
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}

@@ -349,13 +349,43 @@ func TestErrors(t *testing.T) {
 	_ = os.Stderr
 }
 
-func TestPowPos(t *testing.T) {
-	for _, y := range []float64{0.8950608779914887, 0.79, 1.334, -0.105, 2} {
-		for x := 1e-30; x < 1e12; x *= 1.37 {
-			got, want := powPos(x, y), math.Pow(x, y)
-			if math.Abs(got-want) > 5e-7*math.Max(1, math.Abs(y))*want {
-				t.Fatalf("powPos(%v, %v) = %v, math.Pow %v", x, y, got, want)
+func TestPowTable(t *testing.T) {
+	for _, y := range []float64{0.8950608779914887, 0.79, 1.334, 1.9, 0.5} {
+		pt := newPowTable(y)
+		bound := math.Abs(y*(y-1))/8/65536*1.01 + 1e-15
+		for x := float32(1e-30); x < 1e30; x *= 1.0123 {
+			got, want := pt.pow(x), math.Pow(float64(x), y)
+			if math.Abs(got-want) > bound*want {
+				t.Fatalf("pow(%v, %v) = %v, math.Pow %v (rel %v > %v)", x, y, got, want, math.Abs(got-want)/want, bound)
 			}
+		}
+	}
+}
+
+func TestSmallInputs(t *testing.T) {
+	// tiny n: NN-descent must still return every other point when k = n-1
+	x, _ := blobs(12, 4, 2, 1, 8)
+	ei, ed, err := ExactKNN(x, 12, 4, 11, Euclidean, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ai, ad, err := NNDescent(x, 12, 4, 11, Euclidean, 1, 2, NNDescentOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc := recall(ei, ai, 12, 11); rc != 1 {
+		t.Errorf("k = n-1: NN-descent recall %v, want 1", rc)
+	}
+	for i := range ed {
+		if math.Abs(float64(ed[i]-ad[i])) > 1e-5 {
+			t.Fatalf("distance %d: exact %v, NN-descent %v", i, ed[i], ad[i])
+		}
+	}
+	// more components than points allow for a spectral layout: random init, no error
+	for _, n := range []int{3, 5, 12} {
+		y, err := FitTransform(x[:n*4], n, 4, Options{NComponents: 10, NEpochs: 30})
+		if err != nil || len(y) != n*10 {
+			t.Errorf("n=%d: err %v, len %d", n, err, len(y))
 		}
 	}
 }
