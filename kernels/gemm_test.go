@@ -523,3 +523,36 @@ func TestPackRoutines(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmConcurrent: callers on several goroutines share the worker pool
+// and the buffer pools; each must get exactly the single-caller result.
+func TestSgemmConcurrent(t *testing.T) {
+	r := rand.New(rand.NewSource(10))
+	const m, n, k = 150, 170, 90
+	a, b := gemmRand(r, m*k), gemmRand(r, k*n)
+	withBlocks(blockKC, blockMC, blockNC, 1, 2, func() {
+		want := make([]float32, m*n)
+		Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, want, n)
+		errs := make(chan string, 8)
+		for w := 0; w < 8; w++ {
+			go func() {
+				c := make([]float32, m*n)
+				for it := 0; it < 20; it++ {
+					Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
+					for i := range c {
+						if math.Float32bits(c[i]) != math.Float32bits(want[i]) {
+							errs <- fmt.Sprintf("goroutine %d iteration %d: C[%d] = %g, want %g", w, it, i, c[i], want[i])
+							return
+						}
+					}
+				}
+				errs <- ""
+			}()
+		}
+		for w := 0; w < 8; w++ {
+			if e := <-errs; e != "" {
+				t.Error(e)
+			}
+		}
+	})
+}
