@@ -61,7 +61,8 @@ type Result struct {
 type prepared struct {
 	n, d   int
 	x      []float32 // original data
-	xc     []float32 // centred data
+	xc     []float32 // centred data times scale
+	scale  float64   // power of two
 	mean   []float64
 	norms  []float32 // ||xc_i||^2
 	tolAbs float64   // tolerance in squared-distance units (without the user factor)
@@ -106,6 +107,20 @@ func prepare(x []float32, n, d int) (*prepared, error) {
 	for j := range p.mean {
 		p.mean[j] /= float64(n)
 	}
+	// Scale by a power of two (exact) so the largest centred value is in
+	// [0.5, 1): float32 squares then neither overflow (|x| > 1e19) nor
+	// underflow (|x| < 1e-19). Labels and silhouettes do not change.
+	var maxAbs float64
+	for i := 0; i < n; i++ {
+		for j, v := range x[i*d : i*d+d] {
+			maxAbs = max(maxAbs, math.Abs(float64(v)-p.mean[j]))
+		}
+	}
+	p.scale = 1
+	if maxAbs > 0 {
+		_, e := math.Frexp(maxAbs)
+		p.scale = math.Ldexp(1, -e)
+	}
 	var varSum float64
 	p.xc = make([]float32, n*d)
 	p.norms = make([]float32, n)
@@ -114,7 +129,7 @@ func prepare(x []float32, n, d int) (*prepared, error) {
 		row := x[i*d : i*d+d]
 		var s float64
 		for j, v := range row {
-			c := float64(v) - p.mean[j]
+			c := (float64(v) - p.mean[j]) * p.scale
 			p.xc[i*d+j] = float32(c)
 			s += c * c
 			if v != x[j] {
@@ -270,10 +285,10 @@ func runRestart(p *prepared, k, r int, opt Options, par int) *Result {
 		iter = lloydGemm(p, w, opt.MaxIter, tol, par)
 	}
 	res := &Result{K: k, Labels: w.labels, Iter: iter, Centers: make([]float32, k*d)}
-	res.Inertia = inertia(p, w.centers, w.labels, k)
+	res.Inertia = inertia(p, w.centers, w.labels, k) / (p.scale * p.scale)
 	for c := 0; c < k; c++ {
 		for j := 0; j < d; j++ {
-			res.Centers[c*d+j] = float32(float64(w.centers[c*d+j]) + p.mean[j])
+			res.Centers[c*d+j] = float32(float64(w.centers[c*d+j])/p.scale + p.mean[j])
 		}
 	}
 	return res

@@ -231,22 +231,22 @@ func TestEmptyClusterRelocation(t *testing.T) {
 		dist2: make([]float32, 5), labels: make([]int32, 5)}
 	// centres (centred coordinates): one at the first group, one at the second, one far off
 	set := func(c int, a, b float64) {
-		w.centers[2*c] = float32(a - p.mean[0])
-		w.centers[2*c+1] = float32(b - p.mean[1])
+		w.centers[2*c] = float32((a - p.mean[0]) * p.scale)
+		w.centers[2*c+1] = float32((b - p.mean[1]) * p.scale)
 	}
 	set(0, 0, 0)
 	set(1, 10.5, 10)
 	set(2, -100, -100)
 	assign(p, w, 1, true)
 	updateCenters(p, w, make([]float64, k*2), nil)
-	got := []float64{float64(w.centers[4]) + p.mean[0], float64(w.centers[5]) + p.mean[1]}
+	got := []float64{float64(w.centers[4])/p.scale + p.mean[0], float64(w.centers[5])/p.scale + p.mean[1]}
 	// farthest from its centre: (1,0) and (0,1) are at distance 1 from (0,0),
 	// the second group's points at 0.5; the first of the ties, (1,0), wins.
 	if math.Abs(got[0]-1) > 1e-5 || math.Abs(got[1]-0) > 1e-5 {
 		t.Errorf("empty cluster moved to %v, want (1, 0)", got)
 	}
 	// its old cluster lost that point: mean of (0,0), (0,1)
-	c0 := []float64{float64(w.centers[0]) + p.mean[0], float64(w.centers[1]) + p.mean[1]}
+	c0 := []float64{float64(w.centers[0])/p.scale + p.mean[0], float64(w.centers[1])/p.scale + p.mean[1]}
 	if math.Abs(c0[0]) > 1e-5 || math.Abs(c0[1]-0.5) > 1e-5 {
 		t.Errorf("cluster 0 centre %v, want (0, 0.5)", c0)
 	}
@@ -497,6 +497,40 @@ func TestDeterminismGemmPath(t *testing.T) {
 		res, _ := Fit(x, 3000, 12, 6, Options{Seed: 8, NInit: 1, Threads: th})
 		if res.Inertia != ref.Inertia || !sameResult(res, ref) {
 			t.Errorf("threads=%d: inertia %v, threads=1: %v", th, res.Inertia, ref.Inertia)
+		}
+	}
+}
+
+// TestExtremeScales: values near the float32 limits must neither overflow
+// nor underflow the squared distances; labels and silhouette are scale-free.
+func TestExtremeScales(t *testing.T) {
+	x, truth := blobs(600, 4, 3, 1, 77)
+	ref, err := Fit(x, 600, 4, 3, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refSil, _ := Silhouette(x, 600, 4, ref.Labels, 3)
+	for _, f := range []float64{1e30, 1e-30} {
+		y := make([]float32, len(x))
+		for i, v := range x {
+			y[i] = float32(float64(v) * f)
+		}
+		res, err := Fit(y, 600, 4, 3, Options{Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !samePartition(res.Labels, truth) {
+			t.Errorf("scale %g: clustering lost the blobs", f)
+		}
+		if r := res.Inertia / (ref.Inertia * f * f); math.Abs(r-1) > 1e-3 {
+			t.Errorf("scale %g: inertia %g, want %g", f, res.Inertia, ref.Inertia*f*f)
+		}
+		if math.IsInf(res.Inertia, 0) || math.IsNaN(res.Inertia) {
+			t.Errorf("scale %g: inertia %v", f, res.Inertia)
+		}
+		s, err := Silhouette(y, 600, 4, res.Labels, 3)
+		if err != nil || math.Abs(s-refSil) > 1e-5 {
+			t.Errorf("scale %g: silhouette %v (%v), unscaled %v", f, s, err, refSil)
 		}
 	}
 }

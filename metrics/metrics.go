@@ -220,11 +220,22 @@ func newSpace(x []float32, n, d int, name string) (*space, error) {
 	for j := range mean {
 		mean[j] /= float64(n)
 	}
+	// a power-of-two scale (exact; ranks do not change) keeps float32
+	// squares from overflowing or underflowing
+	var maxAbs float64
+	for i, v := range x {
+		maxAbs = max(maxAbs, math.Abs(float64(v)-mean[i%d]))
+	}
+	scale := 1.0
+	if maxAbs > 0 {
+		_, e := math.Frexp(maxAbs)
+		scale = math.Ldexp(1, -e)
+	}
 	s := &space{n: n, d: d, c: make([]float32, n*d), norms: make([]float32, n)}
 	for i := 0; i < n; i++ {
 		var q float64
 		for j := 0; j < d; j++ {
-			v := float64(x[i*d+j]) - mean[j]
+			v := (float64(x[i*d+j]) - mean[j]) * scale
 			s.c[i*d+j] = float32(v)
 			q += v * v
 		}

@@ -132,6 +132,21 @@ func TestTrustworthinessNaive(t *testing.T) {
 	if same != 1 {
 		t.Errorf("identity embedding: %v, want 1", same)
 	}
+	// scale-free, also near the float32 limits
+	want := naiveTrust(x, dx, y, dy, n, 5)
+	for _, f := range []float32{1e30, 1e-30} {
+		xs, ys := make([]float32, len(x)), make([]float32, len(y))
+		for i, v := range x {
+			xs[i] = (v - 50) * f
+		}
+		for i, v := range y {
+			ys[i] = (v - 50) * f
+		}
+		got, err := Trustworthiness(xs, n, dx, ys, dy, 5)
+		if err != nil || math.Abs(got-want) > 1e-9 {
+			t.Errorf("scale %g: %v (%v), want %v", f, got, err, want)
+		}
+	}
 }
 
 func TestTrustworthinessErrors(t *testing.T) {
