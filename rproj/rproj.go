@@ -253,6 +253,18 @@ func NewBlocks(blockSizes, outPerBlock []int, seed uint64) (*Blocks, error) {
 func (b *Blocks) DIn() int  { return b.dIn }
 func (b *Blocks) DOut() int { return b.dOut }
 
+// SetCacheBytes bounds the matrix memory kept by all parts together (by
+// default each part keeps up to DefaultCacheBytes of its own): parts get
+// room for their whole matrix in order until the budget runs out; the rest
+// are redrawn on every Project. Set it before the first Project.
+func (b *Blocks) SetCacheBytes(total int64) {
+	for _, p := range b.projs {
+		need := int64(numBlocks(p.dIn)) * BlockRows * int64(p.dOut) * 4
+		p.CacheBytes = max(0, min(need, total))
+		total -= p.CacheBytes
+	}
+}
+
 // Part returns the projector of part i.
 func (b *Blocks) Part(i int) *Projector { return b.projs[i] }
 

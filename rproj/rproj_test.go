@@ -196,6 +196,20 @@ func TestBlocks(t *testing.T) {
 		offIn += sizes[part]
 		offOut += outs[part]
 	}
+	// a bounded cache gives the same result
+	b2, _ := NewBlocks(sizes, outs, 42)
+	b2.SetCacheBytes(int64(BlockRows) * 9 * 4) // room for part 0; parts 1 and 2 are redrawn each pass
+	y2 := make([]float32, n*b.DOut())
+	for rep := 0; rep < 2; rep++ {
+		if err := b2.Project(y2, x, n); err != nil {
+			t.Fatal(err)
+		}
+		for i := range y2 {
+			if y2[i] != y[i] {
+				t.Fatalf("bounded cache, pass %d: value %d differs", rep, i)
+			}
+		}
+	}
 	// parts must use different matrices
 	if b.Part(0).Matrix()[0] == b.Part(2).Matrix()[0] {
 		t.Error("parts 0 and 2 start with the same entry")
