@@ -17,6 +17,9 @@ func init() {
 }
 
 func runDemo(args []string) error {
+	if taskIs(args, "ice") {
+		return runDemoICE(args) // catheter detection on simulated ICE frames: cmd/remedy/ice.go
+	}
 	fs := newFlags("demo", "[--out DIR] [flags]",
 		"Generates the embedded synthetic tissue set (9 textures, binary label, planted failure types with\nknown truth), trains the classifier, finds and scores failure types with every method, reports how\nwell each recovers the planted types, and repairs the model on the gradient types.")
 	var a analysisFlags

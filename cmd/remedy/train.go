@@ -16,10 +16,13 @@ func init() {
 }
 
 func runTrain(args []string) error {
+	if taskIs(args, "ice") {
+		return runTrainICE(args) // the catheter detector: cmd/remedy/ice.go
+	}
 	fs := newFlags("train", "--data FILE.npz|DIR|synth --out DIR [flags]",
 		"Trains the paper's VGG classifier with Adam and early stopping on validation accuracy.\nWrites DIR/model.safetensors (the best epoch, saved as soon as it is found) and DIR/metrics.json.")
 	dataPath := fs.String("data", "", "MedMNIST .npz, directory of IDX files, or synth[:N] (embedded synthetic tissue set)")
-	task := fs.String("task", "auto", "binary task: pathmnist, fashion or auto")
+	task := fs.String("task", "auto", "binary task: pathmnist, fashion or auto; ice trains the catheter detector on simulated ICE frames (see --task ice --help)")
 	out := fs.String("out", "", "output directory")
 	epochs := fs.Int("epochs", 10, "maximum epochs")
 	batch := fs.Int("batch", 32, "batch size")

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"remedy/data"
+	"remedy/framework"
+	"remedy/kernels"
+	"remedy/nn"
+)
+
+// The ICE catheter-detection task: `remedy train --task ice` and `remedy
+// demo --task ice` on simulated intracardiac echo frames.
+
+// taskIs reports whether args set --task (or -task) to want.
+func taskIs(args []string, want string) bool {
+	for i, a := range args {
+		a = strings.TrimLeft(a, "-")
+		if v, ok := strings.CutPrefix(a, "task="); ok {
+			return v == want
+		}
+		if a == "task" && i+1 < len(args) && len(args[i]) > 1 && args[i][0] == '-' {
+			return args[i+1] == want
+		}
+	}
+	return false
+}
+
+// iceFlags are the simulator and training flags of both ICE commands.
+type iceFlags struct {
+	n, size, epochs, batch, patience int
+	lr                               float64
+	matchDist                        float64
+}
+
+func (f *iceFlags) add(fs *flag.FlagSet, n, epochs int) {
+	fs.IntVar(&f.n, "n", n, "simulated frames in all (55% train, 5% validation, 40% test; the hard catheter types are rare in train, common in test)")
+	fs.IntVar(&f.size, "size", 128, "frame side in pixels (a multiple of 16; the detector's grid is size/16 cells a side)")
+	fs.IntVar(&f.epochs, "epochs", epochs, "maximum training epochs")
+	fs.IntVar(&f.batch, "batch", 32, "training batch size")
+	fs.Float64Var(&f.lr, "lr", 1e-3, "Adam learning rate")
+	fs.IntVar(&f.patience, "patience", 3, "stop after this many epochs without a better validation F1 (0 = never)")
+	fs.Float64Var(&f.matchDist, "match-dist", 0, "a prediction is a true positive within this many pixels of a catheter tip (0 = half a grid cell)")
+}
+
+func (f *iceFlags) check() error {
+	if f.n < 100 {
+		return fmt.Errorf("--n %d: want at least 100 frames", f.n)
+	}
+	if f.size < 32 || f.size%nn.DetectorStride != 0 {
+		return fmt.Errorf("--size %d: want a multiple of %d, at least 32", f.size, nn.DetectorStride)
+	}
+	if f.epochs < 1 || f.batch < 1 || !(f.lr > 0) || f.matchDist < 0 {
+		return fmt.Errorf("--epochs, --batch and --lr must be positive, --match-dist not negative")
+	}
+	return nil
+}
+
+func (f *iceFlags) detectOptions() framework.DetectOptions {
+	return framework.DetectOptions{MatchDist: float32(f.matchDist)}
+}
+
+// iceData simulates the frames and binds them for the detector.
+func iceData(f *iceFlags, seed uint64) (train, val, test *framework.DetFrames, err error) {
+	sp := data.SimICEDemo(f.n, f.size, seed)
+	if train, err = framework.NewDetFrames(sp.Train); err != nil {
+		return
+	}
+	if val, err = framework.NewDetFrames(sp.Val); err != nil {
+		return
+	}
+	test, err = framework.NewDetFrames(sp.Test)
+	return
+}
+
+// trainICE trains a detector, saving the best epoch to modelPath.
+func trainICE(f *iceFlags, seed uint64, clip float64, train, val *framework.DetFrames, modelPath string, meta map[string]string) (*nn.ResDetector, framework.DetTrainMetrics, error) {
+	m := nn.NewICEDetector(seed)
+	tm, err := framework.TrainDetector(m, train, val, f.detectOptions(), framework.DetTrainOptions{
+		Epochs: f.epochs, Batch: f.batch, LR: f.lr, Seed: seed, Patience: f.patience, ClipNorm: clip,
+		Stop: interrupted(), Progress: os.Stderr,
+		OnBest: func(epoch int, f1 float64) error {
+			meta["epoch"], meta["val_f1"] = fmt.Sprint(epoch), fmt.Sprintf("%.4f", f1)
+			return nn.SaveModel(modelPath, m.Params(), meta)
+		},
+	})
+	return m, tm, err
+}
+
+func prf(c framework.DetCounts) map[string]any {
+	p, r, f1 := c.PRF()
+	return map[string]any{"precision": p, "recall": r, "f1": f1, "tp": c.TP, "fp": c.FP, "fn": c.FN}
+}
+
+func runTrainICE(args []string) error {
+	fs := newFlags("train", "--task ice --out DIR [flags]",
+		"Trains the residual catheter detector (5 residual blocks, objectness + centre heads on a size/16 grid) on\nsimulated ICE frames with Adam and early stopping on validation F1. Writes DIR/model.safetensors (the best\nepoch) and DIR/metrics.json (precision, recall and F1 on the validation and test frames).")
+	fs.String("task", "ice", "ice")
+	out := fs.String("out", "", "output directory")
+	seed := fs.Uint64("seed", 0, "seed of the simulation, initialisation and batch order")
+	threads := fs.Int("threads", 0, "kernel threads (0 = all cores)")
+	clip := fs.Float64("clip", 0, "gradient-norm clip (0 = none)")
+	var f iceFlags
+	f.add(fs, 4000, 15)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("--out is required")
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	setThreads(*threads)
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	train, val, test, err := iceData(&f, *seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "simulated ICE frames %dx%d: train %d, val %d, test %d; kernels %s, %d threads\n",
+		f.size, f.size, train.Set.N, val.Set.N, test.Set.N, kernels.Path(), kernels.Threads())
+	modelPath := filepath.Join(*out, "model.safetensors")
+	meta := map[string]string{"arch": "icedet", "data": fmt.Sprintf("ice-sim:%d:%d", f.n, f.size), "task": "ice", "remedy": version}
+	m, tm, err := trainICE(&f, *seed, *clip, train, val, modelPath, meta)
+	if err != nil {
+		return err
+	}
+	det := f.detectOptions()
+	vc, tc := framework.DetectionScores(m, val, det), framework.DetectionScores(m, test, det)
+	res := map[string]any{
+		"val": prf(vc), "test": prf(tc), "best_epoch": tm.BestEpoch, "epochs_run": tm.Epochs, "interrupted": tm.Interrupted,
+		"seconds": tm.Seconds, "history": tm.History, "task": "ice", "n": f.n, "size": f.size,
+		"train": train.Set.N, "val_frames": val.Set.N, "test_frames": test.Set.N, "detect": det,
+		"epochs": f.epochs, "batch": f.batch, "lr": f.lr, "seed": *seed, "threads": kernels.Threads(), "kernels": kernels.Path(),
+		"note":     "test frames hold the hard catheter types (near-probe, faint, near-wall, touching) far more often than train and val",
+		"finished": time.Now().UTC().Format(time.RFC3339),
+	}
+	if err := framework.WriteJSON(filepath.Join(*out, "metrics.json"), res); err != nil {
+		return err
+	}
+	_, _, vf := vc.PRF()
+	tp, tr, tf := tc.PRF()
+	fmt.Printf("best epoch %d: val F1 %.3f; test precision %.3f recall %.3f F1 %.3f (%.0f s); model in %s\n", tm.BestEpoch, vf, tp, tr, tf, tm.Seconds, modelPath)
+	return nil
+}
+
+func runDemoICE(args []string) error {
+	fs := newFlags("demo", "--task ice [--out DIR] [flags]",
+		"Simulates ICE frames with planted failure types (catheter image types rare in training), trains the\ndetector, finds and scores failure types among its missed catheters and false alarms with every method\n(both metadata baselines: image type and anatomical location), reports how well each recovers the\nplanted types, and repairs the detector on the gradient types.")
+	fs.String("task", "ice", "ice")
+	var a analysisFlags
+	a.add(fs)
+	out := fs.String("out", "remedy-demo-ice", "output directory")
+	var f iceFlags
+	f.add(fs, 2400, 6)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := f.check(); err != nil {
+		return err
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	cfg.Methods = append(append([]string(nil), framework.Methods...), "metadata-location")
+	start := time.Now()
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	train, val, test, err := iceData(&f, a.seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "simulated ICE frames %dx%d: train %d, val %d, analysis %d; kernels %s, %d threads\n",
+		f.size, f.size, train.Set.N, val.Set.N, test.Set.N, kernels.Path(), kernels.Threads())
+	modelPath := filepath.Join(*out, "model.safetensors")
+	meta := map[string]string{"arch": "icedet", "data": fmt.Sprintf("ice-sim:%d:%d", f.n, f.size), "task": "ice", "remedy": version}
+	m := nn.NewICEDetector(a.seed)
+	if _, err := nn.LoadModel(modelPath, m.Params()); err == nil {
+		fmt.Fprintf(os.Stderr, "reusing the trained detector in %s\n", modelPath)
+	} else {
+		var tm framework.DetTrainMetrics
+		m, tm, err = trainICE(&f, a.seed, 0, train, val, modelPath, meta)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "trained in %.0f s: val F1 %.3f\n", tm.Seconds, tm.ValF1)
+	}
+	det := f.detectOptions()
+	_, _, vf := framework.DetectionScores(m, val, det).PRF()
+	tc := framework.DetectionScores(m, test, det)
+	tp, tr, tf := tc.PRF()
+	d, e, err := framework.EvaluateDetector(m, test, det)
+	if err != nil {
+		return fmt.Errorf("analysis frames: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "detector: val F1 %.3f; analysis frames: precision %.3f recall %.3f F1 %.3f (%d TP, %d FP, %d FN)\n", vf, tp, tr, tf, tc.TP, tc.FP, tc.FN)
+	printICEFailures(e)
+	job := &framework.Job{
+		Learner: d, Embedder: d, Eval: e, LabelNames: framework.DetLabelNames, Planted: e.Meta[0].Values,
+		Tile: framework.DetTile(d, e), Config: cfg, Dir: *out,
+		Header:   framework.Results{Version: version, Task: "ice", Data: meta["data"], Model: modelPath},
+		Progress: os.Stderr,
+	}
+	r, err := job.AnalyzeAll()
+	if err != nil {
+		return err
+	}
+	method := "gradient"
+	if _, ok := r.Methods[method]; !ok {
+		method = r.MethodOrder[0]
+	}
+	if err := job.Repair(r, method, methodResults(r)); err != nil {
+		return err
+	}
+	printSummary(r)
+	fmt.Printf("\ndetector F1 on the analysis frames %.3f (val %.3f); demo finished in %s; report in %s\n", tf, vf, time.Since(start).Round(time.Second), filepath.Join(*out, "report.md"))
+	return nil
+}
+
+// printICEFailures prints how the failures spread over the image types.
+func printICEFailures(e *framework.Evaluation) {
+	f := e.Meta[0]
+	n := make([][2]int, len(f.Values)) // failures, cases
+	for _, c := range e.Cases {
+		n[c.Meta[0]][1]++
+		if !c.Correct {
+			n[c.Meta[0]][0]++
+		}
+	}
+	fmt.Fprintf(os.Stderr, "%d cases, %d failures; by image type (failures / cases):", len(e.Cases), len(e.F))
+	for i, v := range f.Values {
+		fmt.Fprintf(os.Stderr, " %s %d/%d;", v, n[i][0], n[i][1])
+	}
+	fmt.Fprintln(os.Stderr)
+}
