@@ -84,4 +84,3 @@ func (j *Job) AnalyzeAll() (*Results, error) {
 	}
 	return r, nil
 }
-

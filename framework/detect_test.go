@@ -57,7 +57,7 @@ func TestTwoPredictionsOnOneCatheter(t *testing.T) {
 	}
 	// now 14 px apart, both within 8 px of the tip
 	cls, reg = grid4()
-	cls[0], reg[0], reg[16] = logit(0.7), 0.5625, 1    // (9, 16)
+	cls[0], reg[0], reg[16] = logit(0.7), 0.5625, 1   // (9, 16)
 	cls[1], reg[1], reg[16+1] = logit(0.9), 0.4375, 1 // (23, 16)
 	d = Decode(cls, reg, 4, 4, 16, o)
 	if len(d) != 2 || d[0].Cell != 1 {
