@@ -63,7 +63,7 @@ func (tp *Tape) MaxPool2x2(x *Tensor) *Tensor {
 	n, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	out := tp.newTensor([]int{n, c, h / 2, w / 2}, x.requiresGrad)
 	arg := tp.i32.get(len(out.Data))
-	kernels.MaxPool2x2(n*c, h, w, x.Data, out.Data, arg)
+	tp.maxPool(n*c, h, w, x.Data, out.Data, arg)
 	if out.requiresGrad {
 		tp.record(node{kind: opMaxPool, a: x, out: out, arg: arg})
 	}
@@ -73,7 +73,7 @@ func (tp *Tape) MaxPool2x2(x *Tensor) *Tensor {
 // ReLU is max(x, 0) element-wise.
 func (tp *Tape) ReLU(x *Tensor) *Tensor {
 	out := tp.newTensor(x.Shape, x.requiresGrad)
-	kernels.Relu(out.Data, x.Data)
+	tp.relu(out.Data, x.Data)
 	if out.requiresGrad {
 		tp.record(node{kind: opRelu, a: x, out: out})
 	}
@@ -87,7 +87,7 @@ func (tp *Tape) Add(a, b *Tensor) *Tensor {
 		panic(fmt.Sprintf("autograd: Add of shapes %v and %v", a.Shape, b.Shape))
 	}
 	out := tp.newTensor(a.Shape, a.requiresGrad || b.requiresGrad)
-	kernels.Add(out.Data, a.Data, b.Data)
+	tp.add(out.Data, a.Data, b.Data)
 	if out.requiresGrad {
 		tp.record(node{kind: opAdd, a: a, b: b, out: out})
 	}
@@ -342,13 +342,13 @@ func (tp *Tape) backwardNode(n *node) {
 	case opMaxPool:
 		if x.requiresGrad {
 			dx, acc := tp.gradTarget(x)
-			kernels.MaxPool2x2Backward(x.Shape[0]*x.Shape[1], x.Shape[2], x.Shape[3], dy, n.arg, dx)
-			flush(x, dx, acc)
+			tp.maxPoolBack(x.Shape[0]*x.Shape[1], x.Shape[2], x.Shape[3], dy, n.arg, dx)
+			tp.flush(x, dx, acc)
 		}
 	case opRelu:
 		dx, acc := tp.gradTarget(x)
-		kernels.ReluBackward(dx, dy, n.out.Data)
-		flush(x, dx, acc)
+		tp.reluBack(dx, dy, n.out.Data)
+		tp.flush(x, dx, acc)
 	case opAdd:
 		for _, t := range [2]*Tensor{n.a, n.b} {
 			if !t.requiresGrad {
@@ -358,7 +358,7 @@ func (tp *Tape) backwardNode(n *node) {
 				t.Grad = tp.f32.get(len(t.Data))
 				copy(t.Grad, dy)
 			} else {
-				kernels.Axpy(1, dy, t.Grad)
+				tp.axpy(1, dy, t.Grad)
 			}
 		}
 	case opSpatialMean:
@@ -372,7 +372,7 @@ func (tp *Tape) backwardNode(n *node) {
 				row[i] = v
 			}
 		}
-		flush(x, dx, acc)
+		tp.flush(x, dx, acc)
 	case opReshape:
 		if x.Grad == nil {
 			x.Grad = tp.f32.get(len(x.Data))
@@ -386,7 +386,7 @@ func (tp *Tape) backwardNode(n *node) {
 		for i, g := range dy {
 			kernels.Scale(dx[i*c:(i+1)*c], g, n.aux[i*c:(i+1)*c])
 		}
-		flush(x, dx, acc)
+		tp.flush(x, dx, acc)
 	case opBCE, opMSE, opL1, opSmoothL1:
 		dx, acc := tp.gradTarget(x)
 		scale := float64(dy[0]) * float64(n.f)
@@ -397,7 +397,7 @@ func (tp *Tape) backwardNode(n *node) {
 			}
 			dx[i] = float32(d * scale)
 		}
-		flush(x, dx, acc)
+		tp.flush(x, dx, acc)
 	case opSum, opMean, opDot:
 		dx, acc := tp.gradTarget(x)
 		g := dy[0]
@@ -411,11 +411,11 @@ func (tp *Tape) backwardNode(n *node) {
 				dx[i] = g
 			}
 		}
-		flush(x, dx, acc)
+		tp.flush(x, dx, acc)
 	case opScale:
 		dx, acc := tp.gradTarget(x)
 		kernels.Scale(dx, n.f, dy)
-		flush(x, dx, acc)
+		tp.flush(x, dx, acc)
 	case opAddScalar:
 		if x.Grad == nil {
 			x.Grad = tp.f32.get(len(x.Data))
@@ -442,7 +442,7 @@ func (tp *Tape) backwardConv(n *node) {
 	if x.requiresGrad {
 		dx, acc := tp.gradTarget(x)
 		kernels.ConvBackwardData(s, dy, w.Data, dx)
-		flush(x, dx, acc)
+		tp.flush(x, dx, acc)
 	}
 	biasDone := false
 	if w.requiresGrad && !tp.perSampleConv(s, w, x.Data, dy) {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"remedy/kernels"
 )
 
 type tinyNet struct{ w1, b1, w2, b2, w3 *Tensor }
@@ -178,6 +180,48 @@ func TestStepDoesNotAllocate(t *testing.T) {
 	for i := range g1 {
 		if g1[i] != m.w1.Grad[i] {
 			t.Fatal("gradients differ between identical steps")
+		}
+	}
+}
+
+// Splitting element-wise work over threads gives bit-identical results
+// (compared at one kernel thread count: the conv kernels themselves are only
+// deterministic per thread count).
+func TestThreadsBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	m := newTinyNet(rng)
+	x := randT(rng, false, 16, 3, 33, 31) // odd sizes: pooling floors
+	labels := make([]int32, 16)
+	for i := range labels {
+		labels[i] = int32(i % 2)
+	}
+	run := func(split bool) []float32 {
+		kernels.SetThreads(3)
+		defer kernels.SetThreads(0)
+		splitElementwise = split
+		defer func() { splitElementwise = true }()
+		for _, p := range m.params() {
+			p.ZeroGrad()
+		}
+		tp := NewTape()
+		h := tp.Conv2d(x, m.w1, m.b1, 1, 1)
+		// a residual add and a reused tensor exercise Add and the accumulate path
+		h = tp.Add(tp.ReLU(h), h)
+		out := tp.SpatialMean(tp.Conv2d(tp.ReLU(tp.Conv2d(tp.MaxPool2x2(h), m.w2, m.b2, 1, 1)), m.w3, nil, 1, 0))
+		if err := tp.Backward(tp.CrossEntropy(out, labels)); err != nil {
+			t.Fatal(err)
+		}
+		var g []float32
+		g = append(g, out.Data...)
+		for _, p := range m.params() {
+			g = append(g, p.Grad...)
+		}
+		return g
+	}
+	a, b := run(false), run(true)
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			t.Fatalf("value %d: %v serial, %v split", i, a[i], b[i])
 		}
 	}
 }

@@ -2,6 +2,7 @@ package autograd
 
 import (
 	"fmt"
+	"sync"
 
 	"remedy/kernels"
 )
@@ -22,6 +23,7 @@ type Tape struct {
 
 	ps         *perSample
 	backwarded bool // Backward ran since the last Reset
+	wg         sync.WaitGroup
 }
 
 // NewTape returns an empty tape that records operations.
@@ -146,9 +148,9 @@ func (tp *Tape) gradTarget(t *Tensor) (dst []float32, acc bool) {
 	return tp.f32.get(len(t.Data)), true
 }
 
-func flush(t *Tensor, dst []float32, acc bool) {
+func (tp *Tape) flush(t *Tensor, dst []float32, acc bool) {
 	if acc {
-		kernels.Axpy(1, dst, t.Grad)
+		tp.axpy(1, dst, t.Grad)
 	}
 }
 

@@ -1,0 +1,156 @@
+package autograd
+
+import (
+	"sync"
+
+	"remedy/kernels"
+)
+
+// Element-wise kernels are single-threaded; with several kernel threads the
+// tape splits large ones into contiguous ranges run by a small persistent
+// worker pool (jobs are plain structs, so dispatch does not allocate).
+// Every element or plane is computed by the same code whatever the split, so
+// results are bit-identical for any thread count.
+
+const parMin = 1 << 15 // elements below which splitting costs more than it saves
+
+// splitElementwise can be turned off by tests to compare with the serial path.
+var splitElementwise = true
+
+type jobKind uint8
+
+const (
+	jobRelu jobKind = iota
+	jobReluBack
+	jobMaxPool
+	jobMaxPoolBack
+	jobAdd
+	jobAxpy
+)
+
+type pjob struct {
+	kind    jobKind
+	a, b, c []float32
+	arg     []int32
+	h, w    int
+	f       float32
+	wg      *sync.WaitGroup
+}
+
+var pool struct {
+	mu      sync.Mutex
+	ch      chan pjob
+	workers int
+}
+
+func ensureWorkers(n int) chan pjob {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	if pool.ch == nil {
+		pool.ch = make(chan pjob, 64)
+	}
+	for pool.workers < n {
+		pool.workers++
+		go func() {
+			for j := range pool.ch {
+				j.run()
+				j.wg.Done()
+			}
+		}()
+	}
+	return pool.ch
+}
+
+func (j *pjob) run() {
+	switch j.kind {
+	case jobRelu:
+		kernels.Relu(j.a, j.b)
+	case jobReluBack:
+		kernels.ReluBackward(j.a, j.b, j.c)
+	case jobMaxPool:
+		kernels.MaxPool2x2(len(j.b)/(j.h/2*(j.w/2)), j.h, j.w, j.a, j.b, j.arg)
+	case jobMaxPoolBack:
+		kernels.MaxPool2x2Backward(len(j.a)/(j.h/2*(j.w/2)), j.h, j.w, j.a, j.arg, j.b)
+	case jobAdd:
+		kernels.Add(j.a, j.b, j.c)
+	case jobAxpy:
+		kernels.Axpy(j.f, j.a, j.b)
+	}
+}
+
+// slice returns job j restricted to units [lo, hi): elements, or planes for
+// the pooling jobs.
+func (j pjob) slice(lo, hi int) pjob {
+	sub := func(s []float32, per int) []float32 {
+		if s == nil {
+			return nil
+		}
+		return s[lo*per : hi*per]
+	}
+	switch j.kind {
+	case jobMaxPool:
+		in, out := j.h*j.w, j.h/2*(j.w/2)
+		j.a, j.b, j.arg = sub(j.a, in), sub(j.b, out), j.arg[lo*out:hi*out]
+	case jobMaxPoolBack:
+		in, out := j.h*j.w, j.h/2*(j.w/2)
+		j.a, j.arg, j.b = sub(j.a, out), j.arg[lo*out:hi*out], sub(j.b, in)
+	default:
+		j.a, j.b, j.c = sub(j.a, 1), sub(j.b, 1), sub(j.c, 1)
+	}
+	return j
+}
+
+// runPar runs j over units [0, units) where each unit has cost elems/units
+// elements, split over the kernel threads when it is large enough.
+func (tp *Tape) runPar(j pjob, units, elems int) {
+	t := kernels.Threads()
+	if t > units {
+		t = units
+	}
+	if t <= 1 || elems < parMin || !splitElementwise {
+		j.run()
+		return
+	}
+	ch := ensureWorkers(t - 1)
+	j.wg = &tp.wg
+	per := (units + t - 1) / t
+	var last pjob
+	for s := 0; s < t; s++ {
+		lo, hi := s*per, min(units, (s+1)*per)
+		if lo >= hi {
+			break
+		}
+		if hi == units {
+			last = j.slice(lo, hi)
+			break
+		}
+		tp.wg.Add(1)
+		ch <- j.slice(lo, hi)
+	}
+	last.run()
+	tp.wg.Wait()
+}
+
+func (tp *Tape) relu(dst, x []float32) {
+	tp.runPar(pjob{kind: jobRelu, a: dst, b: x}, len(dst), len(dst))
+}
+
+func (tp *Tape) reluBack(dx, dy, y []float32) {
+	tp.runPar(pjob{kind: jobReluBack, a: dx, b: dy, c: y}, len(dx), len(dx))
+}
+
+func (tp *Tape) maxPool(planes, h, w int, x, y []float32, arg []int32) {
+	tp.runPar(pjob{kind: jobMaxPool, a: x, b: y, arg: arg, h: h, w: w}, planes, planes*h*w)
+}
+
+func (tp *Tape) maxPoolBack(planes, h, w int, dy []float32, arg []int32, dx []float32) {
+	tp.runPar(pjob{kind: jobMaxPoolBack, a: dy, arg: arg, b: dx, h: h, w: w}, planes, planes*h*w)
+}
+
+func (tp *Tape) add(dst, a, b []float32) {
+	tp.runPar(pjob{kind: jobAdd, a: dst, b: a, c: b}, len(dst), len(dst))
+}
+
+func (tp *Tape) axpy(alpha float32, x, y []float32) {
+	tp.runPar(pjob{kind: jobAxpy, a: x, b: y, f: alpha}, len(y), len(y))
+}
