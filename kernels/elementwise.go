@@ -152,37 +152,50 @@ func MaxPool2x2(planes, h, w int, x, y []float32, arg []int32) {
 		yp := y[p*oh*ow : (p+1)*oh*ow]
 		ap := arg[p*oh*ow : (p+1)*oh*ow]
 		for i := 0; i < oh; i++ {
-			r0 := xp[2*i*w : 2*i*w+2*ow]
-			r1 := xp[(2*i+1)*w : (2*i+1)*w+2*ow]
+			row0 := 2 * i * w
 			yr := yp[i*ow : (i+1)*ow]
 			ar := ap[i*ow : (i+1)*ow]
-			base := int32(2 * i * w)
-			for j := range yr {
-				a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
-				// A tournament with strict > (first maximum wins ties),
-				// written so the compiler emits conditional moves: the
-				// winner of random data is unpredictable.
-				v1, v2 := max(a, b), max(c, d)
-				i1 := b2i(b > a)
-				i2 := int32(w) + b2i(d > c)
-				bi := i1 ^ ((i1 ^ i2) & -b2i(v2 > v1))
-				if m := max(v1, v2); m != m { // a NaN: the first NaN wins
-					switch {
-					case a != a:
-						bi = 0
-					case b != b:
-						bi = 1
-					case c != c:
-						bi = int32(w)
-					default:
-						bi = int32(w) + 1
-					}
-				}
-				o := base + int32(2*j) + bi
-				yr[j] = xp[o] // the winner itself (keeps the sign of a zero)
-				ar[j] = o
+			j := 0
+			if elemSIMD() {
+				j = maxPoolRowSIMD(xp, row0, w, yr, ar)
+			}
+			maxPoolRowGo(xp, row0+2*j, w, yr[j:], ar[j:])
+		}
+	}
+}
+
+// maxPoolRowGo pools the windows whose top-left corners are xp[row0+2j],
+// j < len(yr), rows w apart, writing maxima to yr and flat indexes to ar.
+func maxPoolRowGo(xp []float32, row0, w int, yr []float32, ar []int32) {
+	ow := len(yr)
+	r0 := xp[row0 : row0+2*ow]
+	r1 := xp[row0+w : row0+w+2*ow]
+	ar = ar[:ow]
+	base := int32(row0)
+	for j := range yr {
+		a, b, c, d := r0[2*j], r0[2*j+1], r1[2*j], r1[2*j+1]
+		// A tournament with strict > (first maximum wins ties), written
+		// so the compiler emits conditional moves: the winner of random
+		// data is unpredictable.
+		v1, v2 := max(a, b), max(c, d)
+		i1 := b2i(b > a)
+		i2 := int32(w) + b2i(d > c)
+		bi := i1 ^ ((i1 ^ i2) & -b2i(v2 > v1))
+		if m := max(v1, v2); m != m { // a NaN: the first NaN wins
+			switch {
+			case a != a:
+				bi = 0
+			case b != b:
+				bi = 1
+			case c != c:
+				bi = int32(w)
+			default:
+				bi = int32(w) + 1
 			}
 		}
+		o := base + int32(2*j) + bi
+		yr[j] = xp[o] // the winner itself (keeps the sign of a zero)
+		ar[j] = o
 	}
 }
 

@@ -41,3 +41,21 @@ func scaleSIMD(dst []float32, alpha float32, x []float32) int {
 	}
 	return n
 }
+
+// maxPoolRowSIMD pools the first len(yr)&^7 windows of a row (see
+// maxPoolRowGo), groups holding a NaN through the Go twin, and returns how
+// many it did.
+func maxPoolRowSIMD(xp []float32, row0, w int, yr []float32, ar []int32) int {
+	n := len(yr) &^ 7
+	r0 := xp[row0 : row0+2*n]
+	r1 := xp[row0+w : row0+w+2*n]
+	ar = ar[:n]
+	for j := 0; j < n; {
+		j += asm.MaxPoolPairsAVX2(&r0[2*j], &r1[2*j], &yr[j], &ar[j], n-j, int32(row0+2*j), int32(w))
+		if j < n { // this group holds a NaN
+			maxPoolRowGo(xp, row0+2*j, w, yr[j:j+8], ar[j:j+8])
+			j += 8
+		}
+	}
+	return n
+}

@@ -8,3 +8,5 @@ func reluSIMD(dst, x []float32) int                           { return 0 }
 func reluBackwardSIMD(dx, dy, y []float32) int                { return 0 }
 func addSIMD(dst, a, b []float32) int                         { return 0 }
 func scaleSIMD(dst []float32, alpha float32, x []float32) int { return 0 }
+
+func maxPoolRowSIMD(xp []float32, row0, w int, yr []float32, ar []int32) int { return 0 }

@@ -150,14 +150,28 @@ func maxPoolRef(planes, h, w int, x []float32) ([]float32, []int32) {
 
 func TestMaxPool2x2(t *testing.T) {
 	r := rand.New(rand.NewPCG(25, 26))
+	type hw struct{ h, w int }
+	var sizes []hw
+	for h := 0; h <= 7; h++ {
+		for w := 0; w <= 7; w++ {
+			sizes = append(sizes, hw{h, w})
+		}
+	}
+	// wide rows reach the SIMD path (8 windows per group)
+	sizes = append(sizes, hw{2, 16}, hw{3, 17}, hw{4, 33}, hw{6, 40}, hw{28, 28}, hw{5, 50}, hw{2, 70})
 	for _, planes := range []int{0, 1, 3} {
-		for h := 0; h <= 7; h++ {
-			for w := 0; w <= 7; w++ {
-				x := elemInput(r, planes*h*w)
-				// ties: quantise some values so equal maxima occur
+		for _, sz := range sizes {
+			h, w := sz.h, sz.w
+			for _, nanRate := range []int{0, 1, 40} {
+				x := convRand(r, planes*h*w)
 				for i := range x {
-					if r.IntN(3) == 0 {
-						x[i] = float32(r.IntN(3))
+					switch {
+					case r.IntN(3) == 0: // ties: equal maxima, signed zeros
+						x[i] = float32(r.IntN(3)) * []float32{1, -1}[r.IntN(2)]
+					case nanRate == 1 && r.IntN(6) == 0:
+						x[i] = specials[r.IntN(len(specials))]
+					case nanRate > 1 && r.IntN(nanRate) == 0:
+						x[i] = float32(math.NaN())
 					}
 				}
 				wantY, wantA := maxPoolRef(planes, h, w, x)
@@ -189,6 +203,51 @@ func TestMaxPool2x2(t *testing.T) {
 					if !same(dx[i], want[i]) {
 						t.Fatalf("MaxPool2x2Backward planes=%d h=%d w=%d i=%d: %g want %g", planes, h, w, i, dx[i], want[i])
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestMaxPoolRowSIMDTwin: the SIMD row kernel against its Go twin, bit for
+// bit, with NaN groups, ties and signed zeros.
+func TestMaxPoolRowSIMDTwin(t *testing.T) {
+	if !elemSIMD() {
+		t.Skipf("path %s has no element-wise SIMD kernels", Path())
+	}
+	r := rand.New(rand.NewPCG(33, 34))
+	for ow := 0; ow <= 70; ow++ {
+		for _, w := range []int{2 * ow, 2*ow + 1, 2*ow + 5} {
+			xp := convRand(r, 2*w+3)
+			for i := range xp {
+				switch r.IntN(8) {
+				case 0:
+					xp[i] = float32(math.NaN())
+				case 1, 2:
+					xp[i] = float32(r.IntN(2)) * []float32{1, -1}[r.IntN(2)]
+				}
+			}
+			if r.IntN(2) == 0 { // half the rows without NaN
+				for i := range xp {
+					if xp[i] != xp[i] {
+						xp[i] = 1
+					}
+				}
+			}
+			row0 := r.IntN(3) // unaligned starts
+			if row0+w+2*ow > len(xp) {
+				row0 = 0
+			}
+			ys, yg := make([]float32, ow), make([]float32, ow)
+			as, ag := make([]int32, ow), make([]int32, ow)
+			k := maxPoolRowSIMD(xp, row0, w, ys, as)
+			if k != ow&^7 {
+				t.Fatalf("ow=%d: SIMD did %d windows", ow, k)
+			}
+			maxPoolRowGo(xp, row0, w, yg, ag)
+			for j := 0; j < k; j++ {
+				if !same(ys[j], yg[j]) || as[j] != ag[j] {
+					t.Fatalf("ow=%d w=%d j=%d: SIMD %g@%d, Go %g@%d", ow, w, j, ys[j], as[j], yg[j], ag[j])
 				}
 			}
 		}

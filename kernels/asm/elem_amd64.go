@@ -24,3 +24,12 @@ func AddAVX2(dst, a, b *float32, n int)
 //
 //go:noescape
 func ScaleAVX2(dst, x *float32, alpha float32, n int)
+
+// MaxPoolPairsAVX2 pools 2x2 windows along one output row: window j covers
+// r0[2j], r0[2j+1], r1[2j], r1[2j+1]; it writes the maximum (first maximum in
+// that order on ties) to y[j] and base+2j+{0, 1, w, w+1} to arg[j]. It works
+// in groups of 8 windows, n a multiple of 8, and stops before the first group
+// holding a NaN, returning the number of windows done. Needs AVX2.
+//
+//go:noescape
+func MaxPoolPairsAVX2(r0, r1, y *float32, arg *int32, n int, base, w int32) int

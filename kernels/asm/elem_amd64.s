@@ -196,3 +196,83 @@ sc8loop:
 scdone:
 	VZEROUPPER
 	RET
+
+DATA poolramp<>+0(SB)/4, $0
+DATA poolramp<>+4(SB)/4, $2
+DATA poolramp<>+8(SB)/4, $4
+DATA poolramp<>+12(SB)/4, $6
+DATA poolramp<>+16(SB)/4, $8
+DATA poolramp<>+20(SB)/4, $10
+DATA poolramp<>+24(SB)/4, $12
+DATA poolramp<>+28(SB)/4, $14
+GLOBL poolramp<>(SB), RODATA|NOPTR, $32
+
+DATA poolstep<>+0(SB)/4, $16
+GLOBL poolstep<>(SB), RODATA|NOPTR, $4
+
+// func MaxPoolPairsAVX2(r0, r1, y *float32, arg *int32, n int, base, w int32) int
+TEXT ·MaxPoolPairsAVX2(SB), NOSPLIT, $0-56
+	MOVQ r0+0(FP), SI
+	MOVQ r1+8(FP), DX
+	MOVQ y+16(FP), DI
+	MOVQ arg+24(FP), R8
+	MOVQ n+32(FP), CX
+	MOVL base+40(FP), AX
+	VMOVD AX, X10
+	VPBROADCASTD X10, Y10
+	VPADDD poolramp<>(SB), Y10, Y10 // flat index of each window's top-left
+	VPBROADCASTD poolstep<>(SB), Y11
+	MOVL w+44(FP), AX
+	VMOVD AX, X12
+	VPBROADCASTD X12, Y12
+	XORQ R9, R9
+
+poolloop:
+	CMPQ R9, CX
+	JGE pooldone
+	// de-interleave 16 floats of each row into even (left) and odd (right)
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xDD, Y1, Y0, Y3
+	VPERMPD $0xD8, Y2, Y2 // a
+	VPERMPD $0xD8, Y3, Y3 // b
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VSHUFPS $0x88, Y1, Y0, Y4
+	VSHUFPS $0xDD, Y1, Y0, Y5
+	VPERMPD $0xD8, Y4, Y4 // c
+	VPERMPD $0xD8, Y5, Y5 // d
+	// any NaN in the group: leave it to the caller
+	VCMPPS $0x03, Y3, Y2, Y6
+	VCMPPS $0x03, Y5, Y4, Y7
+	VORPS Y7, Y6, Y6
+	VMOVMSKPS Y6, R10
+	TESTL R10, R10
+	JNZ pooldone
+	// tournament with strict >: earlier element wins ties
+	VCMPPS $0x1E, Y2, Y3, Y6   // b > a
+	VBLENDVPS Y6, Y3, Y2, Y8   // v1 = b > a ? b : a
+	VCMPPS $0x1E, Y4, Y5, Y7   // d > c
+	VBLENDVPS Y7, Y5, Y4, Y9   // v2
+	VPSRLD $31, Y6, Y6         // i1 = 0 or 1
+	VPSRLD $31, Y7, Y7
+	VPADDD Y12, Y7, Y7         // i2 = w or w+1
+	VCMPPS $0x1E, Y8, Y9, Y13  // v2 > v1
+	VBLENDVPS Y13, Y9, Y8, Y14 // winner value
+	VBLENDVPS Y13, Y7, Y6, Y6  // winner offset in window
+	VPADDD Y10, Y6, Y6
+	VMOVUPS Y14, (DI)
+	VMOVDQU Y6, (R8)
+	VPADDD Y11, Y10, Y10
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $8, R9
+	JMP poolloop
+
+pooldone:
+	MOVQ R9, ret+48(FP)
+	VZEROUPPER
+	RET
