@@ -24,6 +24,7 @@ func runDemo(args []string) error {
 		"Generates the embedded synthetic tissue set (9 textures, binary label, planted failure types with\nknown truth), trains the classifier, finds and scores failure types with every method, reports how\nwell each recovers the planted types, and repairs the model on the gradient types.")
 	var a analysisFlags
 	a.add(fs)
+	fs.StringVar(&a.methods, "method", "all", "gradient, feature, random, fpfn, metadata, a comma-separated list, or all")
 	out := fs.String("out", "remedy-demo", "output directory")
 	n := fs.Int("n", 12000, "synthetic images in all (40% form the analysis set)")
 	epochs := fs.Int("epochs", 4, "training epochs")
