@@ -153,7 +153,7 @@ func (ws *convWork) lowerT(s ConvShape, x []float32, n0, nb int) []float32 {
 }
 
 // table returns the gather table for small planes (nil for wide ones),
-// rebuilt on every call: it is tiny next to the data it indexes.
+// rebuilt only when the shape changes.
 func (ws *convWork) table(s ConvShape) *gatherTab {
 	if !smallPlane(s.OutW()) {
 		return nil
