@@ -41,7 +41,7 @@ type SynthRates struct{ Stain, Blur, Glandular, Wavy float64 }
 var DefaultSynth = SynthOptions{
 	N: 20000, Size: 28, TestFrac: 0.4, ValFrac: 0.05,
 	Train: SynthRates{Stain: 0.01, Blur: 0.01, Glandular: 0.02, Wavy: 0.02},
-	Test:  SynthRates{Stain: 0.05, Blur: 0.05, Glandular: 0.35, Wavy: 0.35},
+	Test:  SynthRates{Stain: 0.06, Blur: 0.06, Glandular: 0.4, Wavy: 0.4},
 }
 
 // SynthTissue generates n synthetic 28x28 RGB "tissue" images with the
@@ -280,8 +280,8 @@ func synthOne(img []uint8, n int, r SynthRates, rng *rand.Rand) (cls, planted in
 		}
 	case cls == 7 || cls == 5: // STR (and the wavy-muscle look-alike)
 		th := c.uni(0, math.Pi)
-		c.fibres(0.55, 0.2, c.uni(0.45, 0.65)/sc, th, c.uni(1.5, 2.5), c.uni(0.25, 0.4)/sc)
-		nuc := 6 + rng.IntN(5)
+		c.fibres(0.55, 0.2, c.uni(0.45, 0.65)/sc, th, c.uni(1.8, 2.8), c.uni(0.25, 0.4)/sc)
+		nuc := 7 + rng.IntN(5)
 		if cls == 5 {
 			nuc = 1 + rng.IntN(2) // the look-alike's only cue: few nuclei
 		}
@@ -342,9 +342,11 @@ func synthOne(img []uint8, n int, r SynthRates, rng *rand.Rand) (cls, planted in
 	ev := [3]float64{0.07, 0.99, 0.11}
 	hs, es := c.uni(1.2, 1.6), c.uni(0.8, 1.1)
 	if planted == PlantStain {
+		// Under-stained, off-hue nuclei on strong eosin: the nuclei that
+		// tell LYM, NORM, STR and TUM apart nearly vanish.
 		hv = [3]float64{0.27, 0.57, 0.78}
 		ev = [3]float64{0.02, 0.45, 0.89}
-		hs, es = c.uni(1.4, 1.8), c.uni(1.0, 1.3)
+		hs, es = c.uni(0.35, 0.55), c.uni(1.3, 1.7)
 	}
 	bg := c.uni(0.02, 0.08)
 	hw := n * n
