@@ -353,16 +353,24 @@ func (ws *convWork) weightRange(s ConvShape, x, dy []float32, n0, n1 int, dw []f
 }
 
 // weightViaCol chooses, for the weight gradients dW = dY * lowered^T, the
-// im2col layout (a transposed GEMM operand: each dW entry is a dot product of
-// two contiguous rows) over im2row (a plain operand, better for the packed
-// GEMM). The dot form wins when dW is tiny (the detector's first layers:
-// 8 x 9 weights over 65536 pixels).
+// im2col layout (a transposed GEMM operand: packing it gathers columns) over
+// im2row (a plain operand). Lowering copies runs of OH*OW floats per
+// (channel, tap) for im2col but only R*S per (pixel, channel) for im2row, so
+// im2col wins unless the planes are tiny (the VGG's 3x3-pixel layers, where
+// the plain GEMM operand decides); for tiny weight tensors (the detector's
+// first layers) it is a dot-product form that wins outright.
 func weightViaCol(s ConvShape) bool {
-	return s.K*s.C*s.R*s.S <= convViaColMax
+	switch convWeightLayout {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	return s.K*s.C*s.R*s.S <= 1024 || s.OutH()*s.OutW() >= 2*s.R*s.S
 }
 
-// convViaColMax is a variable so tests can exercise both layouts.
-var convViaColMax = 1024
+// convWeightLayout forces a layout for tests: 1 im2col, 2 im2row, 0 auto.
+var convWeightLayout = 0
 
 // convSplitOut is the largest weight count (K*C*R*S) for which the weight
 // gradients split the batch over threads: Sgemm splits only over the output,

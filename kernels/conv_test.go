@@ -189,9 +189,9 @@ func awkwardShapes() []ConvShape {
 // withChunking runs f under several chunk policies, so multi-image chunks
 // and the single-image no-copy paths are both exercised on small shapes.
 func withChunking(t *testing.T, f func(t *testing.T)) {
-	oldT, oldM, oldS, oldTh, oldV, oldP := convTargetCols, convMaxColFloats, convSmallOW, Threads(), convViaColMax, convPointwiseMin
+	oldT, oldM, oldS, oldTh, oldV, oldP := convTargetCols, convMaxColFloats, convSmallOW, Threads(), convWeightLayout, convPointwiseMin
 	defer func() {
-		convTargetCols, convMaxColFloats, convSmallOW, convViaColMax, convPointwiseMin = oldT, oldM, oldS, oldV, oldP
+		convTargetCols, convMaxColFloats, convSmallOW, convWeightLayout, convPointwiseMin = oldT, oldM, oldS, oldV, oldP
 		SetThreads(oldTh)
 	}()
 	for _, p := range []struct{ target, max, small, threads int }{
@@ -201,9 +201,13 @@ func withChunking(t *testing.T, f func(t *testing.T)) {
 		convTargetCols, convMaxColFloats, convSmallOW = p.target, p.max, p.small
 		SetThreads(p.threads)
 		convPointwiseMin = 1 + 1000*(p.threads-1) // 1x1 per image on the threads=1 runs
-		convViaColMax = 0                         // im2row for the weight gradients
-		if p.target == 40 || p.max == 100 {
-			convViaColMax = 1 << 30 // im2col (dot-product form)
+		switch {
+		case p.target == 40 || p.max == 100:
+			convWeightLayout = 1 // im2col for the weight gradients
+		case p.threads == 3:
+			convWeightLayout = 0 // automatic choice
+		default:
+			convWeightLayout = 2 // im2row
 		}
 		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d,threads=%d", p.target, p.max, p.small, p.threads), f)
 	}
