@@ -63,17 +63,29 @@ func lloydHamerly(p *prepared, w *workspace, maxIter int, tol float64, par int, 
 			}
 			b1, b2 := math.Inf(1), math.Inf(1)
 			best := int32(0)
-			for c := 0; c < k; c++ {
-				var v float64
-				if first && init != nil {
-					v = init[c*n+i]
-				} else {
-					v = sqDist64(x, cs[c*d:c*d+d])
-				}
+			consider := func(c int, v float64) {
 				if v < b1 {
 					b2, b1, best = b1, v, int32(c)
 				} else if v < b2 {
 					b2 = v
+				}
+			}
+			switch {
+			case first && init != nil:
+				for c := 0; c < k; c++ {
+					consider(c, init[c*n+i])
+				}
+			default:
+				c := 0
+				for ; c+4 <= k; c += 4 {
+					v0, v1, v2, v3 := sqDist4(x, cs[c*d:(c+4)*d])
+					consider(c, v0)
+					consider(c+1, v1)
+					consider(c+2, v2)
+					consider(c+3, v3)
+				}
+				for ; c < k; c++ {
+					consider(c, sqDist64(x, cs[c*d:c*d+d]))
 				}
 			}
 			w.labels[i] = best
@@ -192,6 +204,21 @@ func sqDist64(x, c []float64) float64 {
 		s0 += t * t
 	}
 	return s0 + s1
+}
+
+// sqDist4 returns the squared distances from x to the four consecutive
+// centres in c (4 x len(x)), four independent sums at once.
+func sqDist4(x, c []float64) (s0, s1, s2, s3 float64) {
+	d := len(x)
+	c0, c1, c2, c3 := c[:d], c[d:2*d], c[2*d:3*d], c[3*d:4*d]
+	for j, v := range x {
+		t0, t1, t2, t3 := v-c0[j], v-c1[j], v-c2[j], v-c3[j]
+		s0 += t0 * t0
+		s1 += t1 * t1
+		s2 += t2 * t2
+		s3 += t3 * t3
+	}
+	return
 }
 
 func sqDist(x, c []float32) float64 {

@@ -541,14 +541,31 @@ func gemmDists(p *prepared, idx []int, candX []float32, g []float32, out []float
 	}
 }
 
-// directDists is gemmDists by exact float64 differences (small d).
+// directDists is gemmDists by exact float64 differences (small d), four
+// points at a time so four independent sums hide the add latency.
 func directDists(p *prepared, idx []int, out []float64) {
 	n, d := p.n, p.d
 	xs := p.float64Data()
 	for t, ci := range idx {
 		c := xs[ci*d : ci*d+d]
 		row := out[t*n : t*n+n]
-		for i := range row {
+		i := 0
+		for ; i+4 <= n; i += 4 {
+			x0 := xs[i*d : i*d+d][:len(c)]
+			x1 := xs[(i+1)*d : (i+1)*d+d][:len(c)]
+			x2 := xs[(i+2)*d : (i+2)*d+d][:len(c)]
+			x3 := xs[(i+3)*d : (i+3)*d+d][:len(c)]
+			var s0, s1, s2, s3 float64
+			for j, cv := range c {
+				t0, t1, t2, t3 := x0[j]-cv, x1[j]-cv, x2[j]-cv, x3[j]-cv
+				s0 += t0 * t0
+				s1 += t1 * t1
+				s2 += t2 * t2
+				s3 += t3 * t3
+			}
+			row[i], row[i+1], row[i+2], row[i+3] = s0, s1, s2, s3
+		}
+		for ; i < n; i++ {
 			row[i] = sqDist64(xs[i*d:i*d+d], c)
 		}
 	}
