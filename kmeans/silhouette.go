@@ -141,7 +141,19 @@ func silhouetteMulti(p *prepared, labs [][]int32, ks []int, threads int) []float
 				s := seg[m][J*(k+1) : (J+1)*(k+1)]
 				pm := perm[m][j0:j1]
 				acc := b.s[m]
-				for i := 0; i < mb; i++ {
+				i := 0
+				for ; i+2 <= mb; i += 2 {
+					r0 := g[i*nb : i*nb+nb]
+					r1 := g[(i+1)*nb : (i+1)*nb+nb]
+					a0 := acc[i*k : i*k+k]
+					a1 := acc[(i+1)*k : (i+1)*k+k]
+					for c := 0; c < k; c++ {
+						v0, v1 := runSum2(r0, r1, pm[s[c]:s[c+1]])
+						a0[c] += v0
+						a1[c] += v1
+					}
+				}
+				for ; i < mb; i++ {
 					row := g[i*nb : i*nb+nb]
 					a := acc[i*k : i*k+k]
 					for c := 0; c < k; c++ {
@@ -198,6 +210,27 @@ func runSum(row []float32, idx []int32) float64 {
 		s0 += float64(row[idx[t]])
 	}
 	return (s0 + s1) + (s2 + s3)
+}
+
+// runSum2 is runSum over two rows sharing the run's indices (each index
+// loaded once for both).
+func runSum2(r0, r1 []float32, idx []int32) (float64, float64) {
+	r1 = r1[:len(r0)]
+	var a0, a1, b0, b1 float64
+	t := 0
+	for ; t+2 <= len(idx); t += 2 {
+		j, k := idx[t], idx[t+1]
+		a0 += float64(r0[j])
+		b0 += float64(r1[j])
+		a1 += float64(r0[k])
+		b1 += float64(r1[k])
+	}
+	if t < len(idx) {
+		j := idx[t]
+		a0 += float64(r0[j])
+		b0 += float64(r1[j])
+	}
+	return a0 + a1, b0 + b1
 }
 
 func silValue(sums []float64, sizes []int64, l int32) float64 {
