@@ -72,6 +72,7 @@ TEXT ·PackCopyAVX512(SB), NOSPLIT, $0-52
 	MOVQ cols+32(FP), AX
 	MOVQ w+40(FP), BX
 	VBROADCASTSS alpha+48(FP), Z31
+	LEAQ (R8*4), R9 // prefetch distance: 4 rows (rows are often a page apart)
 	LANEMASK(AX, 0, K1)
 	LANEMASK(AX, 16, K2)
 	LANEMASK(BX, 0, K3)
@@ -84,6 +85,7 @@ TEXT ·PackCopyAVX512(SB), NOSPLIT, $0-52
 	JGT copy512two
 
 copy512one:
+	PREFETCHT0 (SI)(R9*1)
 	VMOVUPS.Z (SI), K1, Z0
 	VMULPS Z31, Z0, Z0
 	VMOVUPS Z0, K3, (DI)
@@ -94,6 +96,8 @@ copy512one:
 	JMP copy512done
 
 copy512two:
+	PREFETCHT0 (SI)(R9*1)
+	PREFETCHT0 64(SI)(R9*1)
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z1
 	VMULPS Z31, Z0, Z0
@@ -176,6 +180,7 @@ TEXT ·PackCopyAVX2(SB), NOSPLIT, $0-52
 	MOVQ cols+32(FP), AX
 	MOVQ w+40(FP), BX
 	VBROADCASTSS alpha+48(FP), Y15
+	LEAQ (R8*4), R9
 	MOVQ AX, X8
 	VPBROADCASTD X8, Y8
 	VMOVDQU iota<>+0(SB), Y9
@@ -190,6 +195,7 @@ TEXT ·PackCopyAVX2(SB), NOSPLIT, $0-52
 	JGT copy256two
 
 copy256one:
+	PREFETCHT0 (SI)(R9*1)
 	VMASKMOVPS (SI), Y10, Y0
 	VMULPS Y15, Y0, Y0
 	VMOVUPS Y0, (DI)
@@ -200,6 +206,7 @@ copy256one:
 	JMP copy256done
 
 copy256two:
+	PREFETCHT0 (SI)(R9*1)
 	VMASKMOVPS (SI), Y10, Y0
 	VMASKMOVPS 32(SI), Y11, Y1
 	VMULPS Y15, Y0, Y0

@@ -5,7 +5,8 @@
 // Sgemm12x32AVX512: C[12x32] += A~*B~ (layout: see kernels/dispatch.go).
 // Z0..Z23 hold the tile (row i in Z(2i), Z(2i+1)), Z24/Z25 one row of B~,
 // Z26/Z27 alternate as the broadcast of A~[p][i]. Per k step: 2 loads of B~,
-// 12 broadcasts, 24 FMAs; k is unrolled by 4.
+// 12 broadcasts, 24 FMAs; k is unrolled by 4, and each unrolled step
+// prefetches the three lines of A~ it will need two steps later.
 
 #define ROW512(ao, t, acc0, acc1) VBROADCASTSS ao(SI), t; VFMADD231PS Z24, t, acc0; VFMADD231PS Z25, t, acc1
 
@@ -75,8 +76,9 @@ prefc512:
 loop512:
 	PREFETCHT0 384(SI)
 	STEP512(0, 0)
-	STEP512(48, 128)
 	PREFETCHT0 448(SI)
+	STEP512(48, 128)
+	PREFETCHT0 512(SI)
 	STEP512(96, 256)
 	STEP512(144, 384)
 	ADDQ $192, SI
@@ -209,8 +211,9 @@ prefc512s:
 loop512s:
 	PREFETCHT0 384(SI)
 	STEP512(0, 0)
-	STEP512(48, 128)
 	PREFETCHT0 448(SI)
+	STEP512(48, 128)
+	PREFETCHT0 512(SI)
 	STEP512(96, 256)
 	STEP512(144, 384)
 	ADDQ $192, SI
