@@ -243,8 +243,13 @@ func (f *iceFrame) anatomy(loc int) {
 	for pass := 0; pass < 2; pass++ {
 		for _, k := range ch {
 			cs, sn := math.Cos(k.ang), math.Sin(k.ang)
-			for y := 0; y < n; y++ {
-				for x := 0; x < n; x++ {
+			// Only the ellipse's bounding box (walls widen by up to 1.4x).
+			ext := (math.Max(k.rx, k.ry) + 1.4*k.wall*math.Max(k.rx, k.ry)/math.Min(k.rx, k.ry)) * float64(n)
+			cxp, cyp := k.cx*float64(n), k.cy*float64(n)
+			x0, x1 := max(int(cxp-ext)-1, 0), min(int(cxp+ext)+1, n-1)
+			y0, y1 := max(int(cyp-ext)-1, 0), min(int(cyp+ext)+1, n-1)
+			for y := y0; y <= y1; y++ {
+				for x := x0; x <= x1; x++ {
 					dx, dy := float64(x)/float64(n)-k.cx, float64(y)/float64(n)-k.cy
 					u, v := (dx*cs+dy*sn)/k.rx, (-dx*sn+dy*cs)/k.ry
 					q := math.Sqrt(u*u + v*v)
