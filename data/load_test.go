@@ -413,3 +413,32 @@ func TestWriteNPZRoundTrip(t *testing.T) {
 		t.Fatalf("gray round trip: %v", err)
 	}
 }
+
+// TestNumpyCompressedNPZ reads an np.savez_compressed file (deflate members,
+// int64 N labels) written by numpy (testdata/data/make.py).
+func TestNumpyCompressedNPZ(t *testing.T) {
+	p := filepath.Join("..", "testdata", "data", "tiny_compressed.npz")
+	raw, err := ReadNPZ(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw.Train.N != 5 || raw.Test.N != 2 || raw.Val != nil || raw.Train.C != 3 || raw.Train.H != 4 {
+		t.Fatalf("shapes: %+v", raw.Train)
+	}
+	if !slices.Equal(raw.Train.Labels, []int64{0, 7, 8, 3, 5}) || !slices.Equal(raw.Test.Labels, []int64{1, 8}) {
+		t.Fatal("labels", raw.Train.Labels, raw.Test.Labels)
+	}
+	for i, v := range raw.Train.Images {
+		if v != uint8(i%251) {
+			t.Fatalf("pixel %d = %d", i, v)
+		}
+	}
+	sp, err := Build(raw, LoadOptions{Task: "pathmnist", TestFrac: 0.4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 7 examples: 40% = 2.8, test has 2 already: round3(0.8/5) = 0.16 -> 0 moved.
+	if sp.Train.N+sp.Val.N+sp.Test.N != 7 || sp.Test.N != 2 {
+		t.Fatalf("sizes %d %d %d", sp.Train.N, sp.Val.N, sp.Test.N)
+	}
+}
