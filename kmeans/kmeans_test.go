@@ -237,7 +237,7 @@ func TestEmptyClusterRelocation(t *testing.T) {
 	set(0, 0, 0)
 	set(1, 10.5, 10)
 	set(2, -100, -100)
-	assign(p, w, 1, true)
+	assign(p, w, 1, accFull)
 	updateCenters(p, w, make([]float64, k*2), nil)
 	got := []float64{float64(w.centers[4])/p.scale + p.mean[0], float64(w.centers[5])/p.scale + p.mean[1]}
 	// farthest from its centre: (1,0) and (0,1) are at distance 1 from (0,0),
