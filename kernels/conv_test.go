@@ -496,3 +496,93 @@ func TestConvConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestConvRealShapes runs the paper's VGG layers and the detector's shapes at
+// a real (if reduced) batch with the default chunking and threads, checking
+// randomly sampled elements of every pass against float64 sums computed for
+// those elements alone.
+func TestConvRealShapes(t *testing.T) {
+	mk := func(n, c, k, hw, rs, st, pad int) ConvShape {
+		return ConvShape{N: n, C: c, H: hw, W: hw, K: k, R: rs, S: rs, StrideH: st, StrideW: st, PadH: pad, PadW: pad}
+	}
+	shapes := []ConvShape{
+		mk(37, 3, 16, 28, 3, 1, 1), mk(37, 16, 32, 14, 3, 1, 1), mk(37, 32, 128, 7, 3, 1, 1),
+		mk(37, 128, 128, 7, 3, 1, 1), mk(37, 128, 256, 3, 3, 1, 1), mk(21, 256, 256, 3, 3, 1, 1),
+		mk(37, 256, 2, 3, 1, 1, 0),
+		mk(3, 1, 8, 128, 3, 2, 1), mk(3, 8, 8, 64, 3, 1, 1), mk(3, 8, 16, 64, 1, 2, 0), mk(5, 64, 128, 8, 3, 2, 1),
+	}
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, s := range shapes {
+		oh, ow := s.OutH(), s.OutW()
+		x, w, dy := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen())
+		y, dx, dw := make([]float32, s.yLen()), make([]float32, s.xLen()), make([]float32, s.WeightLen())
+		per := make([]float32, s.N*s.WeightLen())
+		ConvForward(s, x, w, nil, y)
+		ConvBackwardData(s, dy, w, dx)
+		ConvBackwardWeight(s, x, dy, dw, nil)
+		ConvPerSampleWeight(s, x, dy, per)
+		xAt := func(n, c, h, ww int) float64 {
+			if h < 0 || h >= s.H || ww < 0 || ww >= s.W {
+				return 0
+			}
+			return float64(x[((n*s.C+c)*s.H+h)*s.W+ww])
+		}
+		check := func(what string, got float32, want, mag float64, terms int) {
+			t.Helper()
+			if d := math.Abs(float64(got) - want); d > 4e-7*float64(terms+4)*mag+1e-30 {
+				t.Fatalf("%+v %s: %g, want %g", s, what, got, want)
+			}
+		}
+		for trial := 0; trial < 60; trial++ {
+			// forward element
+			n, k, i, j := r.IntN(s.N), r.IntN(s.K), r.IntN(oh), r.IntN(ow)
+			var acc, mag float64
+			for c := 0; c < s.C; c++ {
+				for a := 0; a < s.R; a++ {
+					for b := 0; b < s.S; b++ {
+						v := xAt(n, c, i*s.StrideH-s.PadH+a, j*s.StrideW-s.PadW+b) * float64(w[((k*s.C+c)*s.R+a)*s.S+b])
+						acc += v
+						mag += math.Abs(v)
+					}
+				}
+			}
+			check("fwd", y[((n*s.K+k)*oh+i)*ow+j], acc, mag, s.C*s.R*s.S)
+			// backward-data element
+			c, h, ww := r.IntN(s.C), r.IntN(s.H), r.IntN(s.W)
+			acc, mag = 0, 0
+			for k := 0; k < s.K; k++ {
+				for a := 0; a < s.R; a++ {
+					for b := 0; b < s.S; b++ {
+						ii, jj := h+s.PadH-a, ww+s.PadW-b
+						if ii < 0 || jj < 0 || ii%s.StrideH != 0 || jj%s.StrideW != 0 || ii/s.StrideH >= oh || jj/s.StrideW >= ow {
+							continue
+						}
+						v := float64(dy[((n*s.K+k)*oh+ii/s.StrideH)*ow+jj/s.StrideW]) * float64(w[((k*s.C+c)*s.R+a)*s.S+b])
+						acc += v
+						mag += math.Abs(v)
+					}
+				}
+			}
+			check("bwd_data", dx[((n*s.C+c)*s.H+h)*s.W+ww], acc, mag, s.K*s.R*s.S)
+			// weight-gradient element, batch-summed and per sample
+			k, c = r.IntN(s.K), r.IntN(s.C)
+			a, b := r.IntN(s.R), r.IntN(s.S)
+			wi := ((k*s.C+c)*s.R+a)*s.S + b
+			acc, mag = 0, 0
+			for n := 0; n < s.N; n++ {
+				var pn, pm float64
+				for i := 0; i < oh; i++ {
+					for j := 0; j < ow; j++ {
+						v := float64(dy[((n*s.K+k)*oh+i)*ow+j]) * xAt(n, c, i*s.StrideH-s.PadH+a, j*s.StrideW-s.PadW+b)
+						pn += v
+						pm += math.Abs(v)
+					}
+				}
+				check("per_sample", per[n*s.WeightLen()+wi], pn, pm, oh*ow)
+				acc += pn
+				mag += pm
+			}
+			check("bwd_weight", dw[wi], acc, mag, s.N*oh*ow)
+		}
+	}
+}
