@@ -3,6 +3,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -37,6 +39,9 @@ func main() {
 		os.Exit(2)
 	}
 	if err := c.run(os.Args[2:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // --help printed the usage
+		}
 		fmt.Fprintf(os.Stderr, "remedy %s: %v\n", name, err)
 		os.Exit(1)
 	}
