@@ -92,6 +92,7 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 	bounds[nChunks] = n
 	type scratch struct {
 		gcs  []float32
+		d2s  []float32
 		ks   []int
 		cur0 []float32
 	}
@@ -108,8 +109,8 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 		copy(snap, emb)
 		parallelTasks(threads, nChunks, func(w, c int) {
 			sc := &scr[w]
-			gcs, ks, cur0 := sc.gcs, sc.ks, sc.cur0
-			defer func() { sc.gcs, sc.ks = gcs, ks }()
+			gcs, d2s, ks, cur0 := sc.gcs, sc.d2s, sc.ks, sc.cur0
+			defer func() { sc.gcs, sc.d2s, sc.ks = gcs, d2s, ks }()
 			for j := bounds[c]; j < bounds[c+1]; j++ {
 				cur := emb[j*dim : (j+1)*dim]
 				for e := g.Indptr[j]; e < g.Indptr[j+1]; e++ {
@@ -126,9 +127,17 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 						pb := pt.pow(d2)
 						gc = float32(-2 * p.A * p.B * (pb / float64(d2)) / (p.A*pb + 1))
 					}
-					for t := range cur {
-						gd := clip4(gc * (cur[t] - other[t]))
-						cur[t] += 2 * gd * alpha
+					// |gc*(cur-other)| per coordinate is at most |gc|*sqrt(d2): when
+					// that is below 4 the clip cannot act (same result, no branches)
+					if gc*gc*d2 < 15.9 {
+						for t := range cur {
+							cur[t] += 2 * (gc * (cur[t] - other[t])) * alpha
+						}
+					} else {
+						for t := range cur {
+							gd := clip4(gc * (cur[t] - other[t]))
+							cur[t] += 2 * gd * alpha
+						}
 					}
 					nextSample[e] += eps[e]
 					nneg := int((fe - nextNeg[e]) / epn[e])
@@ -141,9 +150,10 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 						r := newRNG(seed, uint64(epoch), uint64(e))
 						if cap(gcs) < nneg {
 							gcs = make([]float32, nneg)
+							d2s = make([]float32, nneg)
 							ks = make([]int, nneg)
 						}
-						gcs, ks = gcs[:nneg], ks[:nneg]
+						gcs, d2s, ks = gcs[:nneg], d2s[:nneg], ks[:nneg]
 						for s := range ks {
 							k := r.intn(n)
 							ks[s] = k
@@ -152,6 +162,7 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 							}
 							other := snap[k*dim : (k+1)*dim]
 							d2 := sqDist(cur, other[:len(cur)])
+							d2s[s] = d2
 							gcs[s] = -1 // coincident points: push by 4, as umap-learn
 							if d2 > 0 {
 								pb := pt.pow(d2)
@@ -173,8 +184,14 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 							other := snap[k*dim : (k+1)*dim]
 							other = other[:len(cur)]
 							c0 := cur0[:len(cur)]
-							for t := range cur {
-								cur[t] += clip4(gc*(c0[t]-other[t])) * alpha
+							if gc*gc*d2s[s] < 15.9 {
+								for t := range cur {
+									cur[t] += (gc * (c0[t] - other[t])) * alpha
+								}
+							} else {
+								for t := range cur {
+									cur[t] += clip4(gc*(c0[t]-other[t])) * alpha
+								}
 							}
 						}
 						nextNeg[e] += float64(nneg) * epn[e]
