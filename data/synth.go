@@ -274,7 +274,7 @@ func synthOne(img []uint8, n int, r SynthRates, rng *rand.Rand) (cls, planted in
 		}
 	case cls == 5 && planted != PlantWavy: // MUS: straight, fine pink fibres, long nuclei
 		th := c.uni(0, math.Pi)
-		c.fibres(0.7, 0.15, c.uni(0.9, 1.2)/sc, th, 0, 0)
+		c.fibres(0.9, 0.2, c.uni(0.9, 1.2)/sc, th, 0, 0) // deeper pink than STR
 		for i := 0; i < 4+rng.IntN(4); i++ {
 			c.disc(c.h, c.uni(0, N), c.uni(0, N), 2.6*sc, 0.7*sc, th+math.Pi/2, 0.8)
 		}
