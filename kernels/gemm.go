@@ -363,13 +363,7 @@ func packA(im *impl, dst []float32, trans bool, a []float32, lda, i0, p0, mb, kb
 			}
 			continue
 		}
-		for i := 0; i < rows; i++ {
-			src := a[(i0+ir+i)*lda+p0:]
-			src = src[:kb]
-			for p, v := range src {
-				panel[p*mr+i] = alpha * v
-			}
-		}
+		transposeGo(panel, mr, a[(i0+ir)*lda+p0:], lda, rows, kb, alpha)
 		if rows < mr {
 			for p := 0; p < kb; p++ {
 				clear(panel[p*mr+rows : p*mr+mr])
@@ -405,17 +399,34 @@ func packB(im *impl, dst []float32, trans bool, b []float32, ldb, p0, j0, kb, nb
 			continue
 		}
 		// op(B)[p][j] = b[j*ldb+p]
-		for j := 0; j < cols; j++ {
-			src := b[(j0+jr+j)*ldb+p0:]
-			src = src[:kb]
-			for p, v := range src {
-				panel[p*nr+j] = v
-			}
-		}
+		transposeGo(panel, nr, b[(j0+jr)*ldb+p0:], ldb, cols, kb, 1)
 		if cols < nr {
 			for p := 0; p < kb; p++ {
 				clear(panel[p*nr+cols : p*nr+nr])
 			}
+		}
+	}
+}
+
+// transposeGo sets dst[p*w+i] = alpha*src[i*ld+p] for i < rows, p < k: the
+// pure-Go transposing pack, four source rows per pass so each k step writes
+// four adjacent floats with one bounds check.
+func transposeGo(dst []float32, w int, src []float32, ld, rows, k int, alpha float32) {
+	i := 0
+	for ; i+4 <= rows; i += 4 {
+		s0 := src[i*ld : i*ld+k]
+		s1 := src[(i+1)*ld : (i+1)*ld+k]
+		s2 := src[(i+2)*ld : (i+2)*ld+k]
+		s3 := src[(i+3)*ld : (i+3)*ld+k]
+		s1, s2, s3 = s1[:len(s0)], s2[:len(s0)], s3[:len(s0)]
+		for p := range s0 {
+			d := dst[p*w+i : p*w+i+4 : p*w+i+4]
+			d[0], d[1], d[2], d[3] = alpha*s0[p], alpha*s1[p], alpha*s2[p], alpha*s3[p]
+		}
+	}
+	for ; i < rows; i++ {
+		for p, v := range src[i*ld : i*ld+k] {
+			dst[p*w+i] = alpha * v
 		}
 	}
 }
