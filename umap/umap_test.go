@@ -381,11 +381,33 @@ func TestSmallInputs(t *testing.T) {
 			t.Fatalf("distance %d: exact %v, NN-descent %v", i, ed[i], ad[i])
 		}
 	}
+	// all points identical: degenerate but finite output, no error
+	same := make([]float32, 50*3)
+	for i := range same {
+		same[i] = 1.5
+	}
+	if y, err := FitTransform(same, 50, 3, Options{NEpochs: 20}); err != nil || len(y) != 100 {
+		t.Errorf("identical points: err %v", err)
+	}
 	// more components than points allow for a spectral layout: random init, no error
 	for _, n := range []int{3, 5, 12} {
 		y, err := FitTransform(x[:n*4], n, 4, Options{NComponents: 10, NEpochs: 30})
 		if err != nil || len(y) != n*10 {
 			t.Errorf("n=%d: err %v, len %d", n, err, len(y))
 		}
+	}
+}
+
+func TestCosinePlanted(t *testing.T) {
+	const n, d, c = 600, 40, 4
+	x, lab := blobs(n, d, c, 2, 11)
+	y, err := FitTransform(x, n, d, Options{Metric: Cosine, RandomState: 3, NEpochs: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ari := adjustedRand(lab, kmeansLabels(y, n, 2, c, 5, 1))
+	t.Logf("cosine ARI %.4f", ari)
+	if ari < 0.95 {
+		t.Errorf("cosine metric: ARI %.4f < 0.95", ari)
 	}
 }
