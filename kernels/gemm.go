@@ -336,7 +336,7 @@ func macroTile(uk microKernel, set bool, mb, nb, kb int, pa, pb, c []float32, ld
 // packA copies the mb x kb block of alpha*op(A) at (i0, p0) into mr-row
 // panels stored column by column, zero-padding the last panel.
 func packA(im *impl, dst []float32, trans bool, a []float32, lda, i0, p0, mb, kb, mr int, alpha float32) {
-	fast := im.packCopy != nil && mr <= im.packMaxW && lda*mr < 1<<31
+	fast := im.packCopy != nil && mr <= im.packMaxW && int64(lda)*int64(mr) < 1<<31
 	for ir := 0; ir < mb; ir += mr {
 		rows := min(mr, mb-ir)
 		panel := dst[ir*kb : ir*kb+mr*kb+8]
@@ -375,7 +375,7 @@ func packA(im *impl, dst []float32, trans bool, a []float32, lda, i0, p0, mb, kb
 // packB copies the kb x nb block of op(B) at (p0, j0) into nr-column panels
 // stored row by row, zero-padding the last panel.
 func packB(im *impl, dst []float32, trans bool, b []float32, ldb, p0, j0, kb, nb, nr int) {
-	fast := im.packCopy != nil && nr <= im.packMaxW && ldb*nr < 1<<31
+	fast := im.packCopy != nil && nr <= im.packMaxW && int64(ldb)*int64(nr) < 1<<31
 	for jr := 0; jr < nb; jr += nr {
 		cols := min(nr, nb-jr)
 		panel := dst[jr*kb : jr*kb+nr*kb+8]
