@@ -272,6 +272,10 @@ func (g *gemmArgs) blocked(buf *gemmBuf) {
 	uk := g.p.gemm
 	mr, nr := uk.mr, uk.nr
 	kc := kcFor(nr)
+	// Equal kc slices: k = 300 runs as 150+150, not 256 + a 44-deep slice
+	// that would pay a full C-tile load and store for few FMAs.
+	nk := (g.k + kc - 1) / kc
+	kc = (g.k + nk - 1) / nk
 	mc := max(mr, blockMC/mr*mr)
 	nc := max(nr, blockNC/nr*nr)
 	nbMax := min(nc, (g.n+nr-1)/nr*nr)
