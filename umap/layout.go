@@ -1,5 +1,7 @@
 package umap
 
+import "unsafe"
+
 // LayoutParams are the SGD settings of OptimizeLayout.
 type LayoutParams struct {
 	A, B               float64
@@ -100,13 +102,24 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 	for w := range scr {
 		scr[w].cur0 = make([]float32, dim)
 	}
-	snap := make([]float32, len(emb))
+	// The snapshot's rows are padded to whole 64-byte cache lines: the
+	// negative samples read random rows, and an unpadded 10-float row
+	// straddles two lines more often than not.
+	stride := (dim + 15) / 16 * 16
+	snapBuf := make([]float32, n*stride+16)
+	off := 0
+	if a := uintptr(unsafe.Pointer(&snapBuf[0])) % 64; a != 0 {
+		off = int(64-a) / 4
+	}
+	snap := snapBuf[off : off+n*stride]
 	pt := newPowTable(p.B)
 	seed := uint64(p.Seed)
 	for epoch := 0; epoch < p.NEpochs; epoch++ {
 		alpha := float32(p.LearningRate * (1 - float64(epoch)/float64(p.NEpochs)))
 		fe := float64(epoch)
-		copy(snap, emb)
+		for i := 0; i < n; i++ {
+			copy(snap[i*stride:i*stride+dim], emb[i*dim:(i+1)*dim])
+		}
 		parallelTasks(threads, nChunks, func(w, c int) {
 			sc := &scr[w]
 			gcs, d2s, ks, cur0 := sc.gcs, sc.d2s, sc.ks, sc.cur0
@@ -118,7 +131,7 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 						continue
 					}
 					k := int(g.Indices[e])
-					other := snap[k*dim : (k+1)*dim]
+					other := snap[k*stride : k*stride+dim]
 					other = other[:len(cur)]
 					d2 := sqDist(cur, other)
 					var gc float32
@@ -160,7 +173,7 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 							if k == j {
 								continue
 							}
-							other := snap[k*dim : (k+1)*dim]
+							other := snap[k*stride : k*stride+dim]
 							d2 := sqDist(cur, other[:len(cur)])
 							d2s[s] = d2
 							gcs[s] = -1 // coincident points: push by 4, as umap-learn
@@ -181,7 +194,7 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 								}
 								continue
 							}
-							other := snap[k*dim : (k+1)*dim]
+							other := snap[k*stride : k*stride+dim]
 							other = other[:len(cur)]
 							c0 := cur0[:len(cur)]
 							if gc*gc*d2s[s] < 15.9 {
