@@ -97,7 +97,7 @@ func DetTile(d *Detector, e *Evaluation) TileFunc {
 		c := e.Cases[i]
 		s := d.Frames.Set
 		verdict := map[[2]bool]string{{true, true}: "TP", {true, false}: "FN", {false, true}: "TN", {false, false}: "FP"}[[2]bool{c.Label == 1, c.Correct}]
-		t := plot.Tile{Pix: s.Frame(o.Frame), C: 1, H: s.Size, W: s.Size, Scale: 1, Caption: fmt.Sprintf("%s %.2f", verdict, c.Confidence)}
+		t := plot.Tile{Pix: s.Frame(o.Frame), C: 1, H: s.Size, W: s.Size, Scale: max(1, 128/s.Size), Caption: fmt.Sprintf("%s %.2f", verdict, c.Confidence)}
 		if o.X >= 0 {
 			t.Marker = &image.Point{X: int(o.X), Y: int(o.Y)}
 		}

@@ -222,23 +222,52 @@ func (d *Detector) Correct(cases []int) []bool {
 }
 
 // trainStep takes one optimiser step on the full detection loss of the
-// frames and returns the loss before the step.
-func (d *Detector) trainStep(frames []int, opt nn.Optimizer) (float32, error) {
+// frames and returns the loss before the step. With cases, the loss adds a
+// term on the cases' own cells (see Step).
+func (d *Detector) trainStep(frames []int, opt nn.Optimizer, cases ...int) (float32, error) {
 	if d.tp == nil {
 		d.tp = autograd.NewTape()
 	}
 	f := d.Frames
 	n, s, hw := len(frames), f.Set.Size, f.GH*f.GW
 	d.x, d.obj, d.ctr = f.batch(frames, d.x, d.obj, d.ctr)
-	if len(d.scratch) < 3*n*hw {
-		d.scratch = make([]float32, 3*n*hw)
+	if len(d.scratch) < 4*n*hw {
+		d.scratch = make([]float32, 4*n*hw)
 	}
 	d.tp.Reset()
 	opt.ZeroGrad()
 	cls, reg := d.M.Forward(d.tp, autograd.NewTensor(d.x, n, 1, s, s))
-	loss, err := nn.ICELoss(d.tp, cls, reg, d.obj, d.ctr, d.scratch, d.PosWeight, d.Beta)
+	loss, err := nn.ICELoss(d.tp, cls, reg, d.obj, d.ctr, d.scratch[:3*n*hw], d.PosWeight, d.Beta)
 	if err != nil {
 		return 0, err
+	}
+	if len(cases) > 0 {
+		// The cases' cells with the frames' own targets: objectness at
+		// every case's cell, offsets where a catheter is the target.
+		row := make(map[int]int, n)
+		for i, fr := range frames {
+			row[fr] = i
+		}
+		mObj := d.scratch[3*n*hw : 4*n*hw]
+		clear(mObj)
+		for _, c := range cases {
+			o := d.Objects[c]
+			i := row[o.Frame]
+			mObj[i*hw+o.Cell] = 1
+		}
+		mOff := d.tp.Scratch(2 * n * hw)
+		pos := false
+		for i := 0; i < n; i++ {
+			for c := 0; c < hw; c++ {
+				v := mObj[i*hw+c] * d.obj[i*hw+c]
+				mOff[2*i*hw+c], mOff[(2*i+1)*hw+c] = v, v
+				pos = pos || v > 0
+			}
+		}
+		loss = d.tp.Add(loss, d.tp.BCEWithLogits(cls, d.obj, mObj))
+		if pos {
+			loss = d.tp.Add(loss, d.tp.SmoothL1(reg, d.ctr, mOff, d.Beta))
+		}
 	}
 	if err := d.tp.Backward(loss); err != nil {
 		return 0, err
@@ -254,14 +283,18 @@ func (d *Detector) trainStep(frames []int, opt nn.Optimizer) (float32, error) {
 	return l, nil
 }
 
-// Step takes one optimiser step on the full detection loss of the frames
-// holding the cases (each frame once). The full loss rather than the loss at
-// the objects' cells: fine-tuning must keep the rest of each frame right
-// too (a missed catheter must not be found by firing on the whole
-// neighbourhood, a false alarm must not move to the next cell), and the
-// per-case verdicts (Correct) are about the frame's whole detection output.
+// Step takes one optimiser step on the frames holding the cases (each frame
+// once): the full detection loss of those frames plus the same loss
+// restricted to the cases' own cells (mean over them; a false alarm's cell
+// is pushed down unless a catheter's tip lies in it, where its offsets are
+// pulled to the tip instead). The full loss keeps the rest of each frame
+// right (a missed catheter must not be found by firing on the whole
+// neighbourhood, a false alarm must not just move to the next cell); the
+// term on the cases' cells makes the step about the cases themselves, as
+// a classifier's step is about its images: in the full loss a false alarm
+// is one negative cell among many.
 func (d *Detector) Step(cases []int) error {
-	_, err := d.trainStep(d.uniqueFrames(cases), d.opt)
+	_, err := d.trainStep(d.uniqueFrames(cases), d.opt, cases...)
 	return err
 }
 
