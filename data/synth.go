@@ -40,8 +40,8 @@ type SynthRates struct{ Stain, Blur, Glandular, Wavy float64 }
 // right about 90% of the time and wrong mostly on the planted types.
 var DefaultSynth = SynthOptions{
 	N: 20000, Size: 28, TestFrac: 0.4, ValFrac: 0.05,
-	Train: SynthRates{Stain: 0.01, Blur: 0.01, Glandular: 0.02, Wavy: 0.02},
-	Test:  SynthRates{Stain: 0.06, Blur: 0.06, Glandular: 0.4, Wavy: 0.4},
+	Train: SynthRates{Stain: 0.01, Blur: 0.01, Glandular: 0.01, Wavy: 0.01},
+	Test:  SynthRates{Stain: 0.08, Blur: 0.08, Glandular: 0.4, Wavy: 0.4},
 }
 
 // SynthTissue generates n synthetic 28x28 RGB "tissue" images with the
@@ -307,8 +307,8 @@ func synthOne(img []uint8, n int, r SynthRates, rng *rand.Rand) (cls, planted in
 			k := int(2 * math.Pi * rad / (2.6 * sc))
 			nr, amp, jit := 0.9*sc, 1.0, 0.3
 			if planted == PlantGlandular { // crowded, larger, irregular nuclei
-				k = int(float64(k) * 1.2)
-				nr, amp, jit = 1.15*sc, 1.1, 0.7
+				k = int(float64(k) * 1.15)
+				nr, amp, jit = 1.1*sc, 1.05, 0.6
 			}
 			for j := 0; j < k; j++ {
 				a := 2*math.Pi*float64(j)/float64(k) + c.uni(-0.1, 0.1)
@@ -330,7 +330,7 @@ func synthOne(img []uint8, n int, r SynthRates, rng *rand.Rand) (cls, planted in
 		c.e[i] += 0.06 * (rng.Float32() - 0.5)
 	}
 	if planted == PlantBlur {
-		for k := 0; k < 2; k++ {
+		for k := 0; k < 3; k++ {
 			boxBlur(c.h, n)
 			boxBlur(c.e, n)
 		}
