@@ -193,14 +193,16 @@ func writeFigures(dir string, r *Results, e *Evaluation, tile TileFunc) error {
 		}
 		members := t.Members()
 		if m.Clustering != nil && m.Clustering.Plane != nil {
-			n := len(t.Assign)
-			x, y := make([]float64, n), make([]float64, n)
-			groups, metaG := make([]int, n), make([]int, n)
-			for i := 0; i < n; i++ {
-				x[i], y[i] = float64(m.Clustering.Plane[2*i]), float64(m.Clustering.Plane[2*i+1])
-				groups[i] = t.Assign[i]
+			var x, y []float64
+			var groups, metaG []int
+			for i, a := range t.Assign {
+				if a < 0 {
+					continue // set aside (a cluster too small to split): not drawn
+				}
+				x, y = append(x, float64(m.Clustering.Plane[2*i])), append(y, float64(m.Clustering.Plane[2*i+1]))
+				groups = append(groups, a)
 				if len(e.Meta) > 0 {
-					metaG[i] = int(e.Cases[e.F[i]].Meta[0])
+					metaG = append(metaG, int(e.Cases[e.F[i]].Meta[0]))
 				}
 			}
 			if err := plot.Scatter(filepath.Join(dir, "fig3a-umap-"+name+"-types.png"), plot.ScatterSpec{

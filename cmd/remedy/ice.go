@@ -159,7 +159,7 @@ func runDemoICE(args []string) error {
 	a.add(fs)
 	out := fs.String("out", "remedy-demo-ice", "output directory")
 	var f iceFlags
-	f.add(fs, 2400, 12)
+	f.add(fs, 2400, 25)
 	size := fs.Lookup("size")
 	size.DefValue = "64"
 	size.Value.Set("64") // the demo's default: 4x cheaper than 128 (a 4 x 4 grid)
