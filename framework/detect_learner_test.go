@@ -203,3 +203,45 @@ func TestNewDetFramesErrors(t *testing.T) {
 		t.Fatal("empty set accepted")
 	}
 }
+
+// Steps on a false alarm push its cell's objectness down; steps on a missed
+// catheter pull its cell's up.
+func TestDetectorStepDirection(t *testing.T) {
+	f := tinyICE(t, 12)
+	m := nn.NewICEDetector(4)
+	m.Cls.Bias.Data[0] += 0.3
+	d, _, _ := EvaluateDetector(m, f, DetectOptions{})
+	fa, miss := -1, -1
+	for i, o := range d.Objects {
+		if o.Kind == ObjFalseAlarm && fa < 0 && f.obj[o.Frame*f.GH*f.GW+o.Cell] == 0 {
+			fa = i
+		}
+		if o.Kind == ObjCatheter && miss < 0 && !d.Correct([]int{i})[0] {
+			miss = i
+		}
+	}
+	if fa < 0 || miss < 0 {
+		t.Skip("no background false alarm or missed catheter in the tiny set")
+	}
+	logitAt := func(l *Detector, c int) float32 {
+		_, lg := l.Run([]int{l.Objects[c].Frame})
+		return lg[l.Objects[c].Cell]
+	}
+	for _, tc := range []struct {
+		c    int
+		down bool
+	}{{fa, true}, {miss, false}} {
+		l := d.Clone().(*Detector)
+		l.SetOptimizer(1e-3, 0)
+		before := logitAt(l, tc.c)
+		for i := 0; i < 5; i++ {
+			if err := l.Step([]int{tc.c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		after := logitAt(l, tc.c)
+		if (after < before) != tc.down {
+			t.Fatalf("case %+v: logit %v -> %v", l.Objects[tc.c], before, after)
+		}
+	}
+}
