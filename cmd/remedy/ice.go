@@ -163,6 +163,9 @@ func runDemoICE(args []string) error {
 	size := fs.Lookup("size")
 	size.DefValue = "64"
 	size.Value.Set("64") // the demo's default: 4x cheaper than 128 (a 4 x 4 grid)
+	pat := fs.Lookup("patience")
+	pat.DefValue = "0"
+	pat.Value.Set("0") // 120 validation frames: F1 too noisy to stop early on
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
