@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 
 	"remedy/data/npy"
 )
@@ -15,43 +14,12 @@ import (
 // <split>_objects (float32 M x 6: frame index, type, tip x, tip y, tail x,
 // tail y). Written atomically.
 func WriteICE(path string, sp *ICESplits) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	err = f.Chmod(0o644)
-	if err == nil {
-		err = encodeICE(f, sp)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return writeAtomic(path, func(f *os.File) error { return encodeICE(f, sp) })
 }
 
 func encodeICE(f *os.File, sp *ICESplits) error {
 	z := zip.NewWriter(f)
-	put := func(name string, a *npy.Array, err error) error {
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		w, err := z.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store})
-		if err != nil {
-			return err
-		}
-		return npy.Write(w, a)
-	}
+	put := npzPut(z)
 	for _, p := range []struct {
 		name string
 		s    *ICESet

@@ -17,6 +17,12 @@ import (
 // Load reads it back (an already 40% test split is left as it is). The
 // file is written atomically.
 func WriteNPZ(path string, sp *Splits) error {
+	return writeAtomic(path, func(f *os.File) error { return encodeNPZ(f, sp) })
+}
+
+// writeAtomic writes a file through encode into a temporary file beside
+// path, syncs it and renames it into place.
+func writeAtomic(path string, encode func(f *os.File) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -24,7 +30,7 @@ func WriteNPZ(path string, sp *Splits) error {
 	tmp := f.Name()
 	err = f.Chmod(0o644)
 	if err == nil {
-		err = encodeNPZ(f, sp)
+		err = encode(f)
 	}
 	if err == nil {
 		err = f.Sync()
@@ -42,9 +48,10 @@ func WriteNPZ(path string, sp *Splits) error {
 	return nil
 }
 
-func encodeNPZ(f *os.File, sp *Splits) error {
-	z := zip.NewWriter(f)
-	put := func(name string, a *npy.Array, err error) error {
+// npzPut returns a function adding one array to the zip as name.npy
+// (stored, not compressed, as numpy.savez does).
+func npzPut(z *zip.Writer) func(name string, a *npy.Array, err error) error {
+	return func(name string, a *npy.Array, err error) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -54,6 +61,11 @@ func encodeNPZ(f *os.File, sp *Splits) error {
 		}
 		return npy.Write(w, a)
 	}
+}
+
+func encodeNPZ(f *os.File, sp *Splits) error {
+	z := zip.NewWriter(f)
+	put := npzPut(z)
 	var names []string
 	for _, p := range []struct {
 		name string
