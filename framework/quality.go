@@ -116,25 +116,18 @@ func Quality(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store
 	err := runParallel(k, workers, func(i int) error {
 		spec := TuneSpec{Train: sp.Types[i].Train, Val: sp.Types[i].Val, CTrain: sp.C.Train, CVal: sp.C.Val, Constrain: true}
 		key := fmt.Sprintf("%s/quality-type%d", prefix, i+1)
-		fp := Fingerprint(struct {
-			Spec TuneSpec
-			Test *TypeSplits
-			P    Protocol
-			Seed uint64
-		}{spec, sp, p, seed})
-		if store.Load(key, fp, &runs[i]) {
-			log("%s: type %d/%d already done (picked epoch %d), reused", prefix, i+1, k, runs[i].Tune.Epoch)
-			return nil
-		}
-		m, res, err := FineTune(base, spec, p, Derive(seed, key), nil)
+		run, reused, err := tuneAndJudge(base, spec, sp, p, seed, store, key)
 		if err != nil {
 			return fmt.Errorf("type %d: %w", i+1, err)
 		}
-		row, cTest, all := judge(m, sp)
-		runs[i] = TypeRun{Tune: res, Row: row, CTest: cTest, All: all}
-		log("%s: type %d/%d fine-tuned: epoch %d of %d, F val %.3f, C val %.3f, L %.3f, C test %.3f",
-			prefix, i+1, k, res.Epoch, res.Epochs, res.FValAcc, res.CValAcc, row[i], cTest)
-		return store.Save(key, fp, runs[i])
+		runs[i] = run
+		if reused {
+			log("%s: type %d/%d already done (picked epoch %d), reused", prefix, i+1, k, run.Tune.Epoch)
+		} else {
+			log("%s: type %d/%d fine-tuned: epoch %d of %d, F val %.3f, C val %.3f, L %.3f, C test %.3f",
+				prefix, i+1, k, run.Tune.Epoch, run.Tune.Epochs, run.Tune.FValAcc, run.Tune.CValAcc, run.Row[i], run.CTest)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, nil, err
@@ -146,4 +139,26 @@ func Quality(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store
 	}
 	s, err := Score(matrix, cTest)
 	return s, runs, err
+}
+
+// tuneAndJudge runs one fine-tuning (or reuses its stored result when the
+// inputs are unchanged) and judges the picked model on every test set.
+func tuneAndJudge(base Learner, spec TuneSpec, sp *TypeSplits, p Protocol, seed uint64, store *Store, key string) (TypeRun, bool, error) {
+	fp := Fingerprint(struct {
+		Spec TuneSpec
+		Test *TypeSplits
+		P    Protocol
+		Seed uint64
+	}{spec, sp, p, seed})
+	var run TypeRun
+	if store.Load(key, fp, &run) {
+		return run, true, nil
+	}
+	m, res, err := FineTune(base, spec, p, Derive(seed, key), nil)
+	if err != nil {
+		return run, false, err
+	}
+	row, cTest, all := judge(m, sp)
+	run = TypeRun{Tune: res, Row: row, CTest: cTest, All: all}
+	return run, false, store.Save(key, fp, run)
 }

@@ -84,24 +84,17 @@ func Repair(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store,
 		runs := make([]TypeRun, len(specs))
 		err := runParallel(len(specs), workers, func(i int) error {
 			key := fmt.Sprintf("%s/repair-%s-%d", prefix, m.Name, i+1)
-			fp := Fingerprint(struct {
-				Spec TuneSpec
-				Test *TypeSplits
-				P    Protocol
-				Seed uint64
-			}{specs[i], sp, pr, seed})
-			if store.Load(key, fp, &runs[i]) {
-				log("repair %s %d/%d already done, reused", m.Name, i+1, len(specs))
-				return nil
-			}
-			mod, res, err := FineTune(base, specs[i], pr, Derive(seed, key), nil)
+			run, reused, err := tuneAndJudge(base, specs[i], sp, pr, seed, store, key)
 			if err != nil {
 				return fmt.Errorf("repair %s: %w", m.Name, err)
 			}
-			row, cTest, all := judge(mod, sp)
-			runs[i] = TypeRun{Tune: res, Row: row, CTest: cTest, All: all}
-			log("repair %s %d/%d: epoch %d of %d, C test %.3f, all test %.3f", m.Name, i+1, len(specs), res.Epoch, res.Epochs, cTest, all)
-			return store.Save(key, fp, runs[i])
+			runs[i] = run
+			if reused {
+				log("repair %s %d/%d already done, reused", m.Name, i+1, len(specs))
+			} else {
+				log("repair %s %d/%d: epoch %d of %d, C test %.3f, all test %.3f", m.Name, i+1, len(specs), run.Tune.Epoch, run.Tune.Epochs, run.CTest, run.All)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, err
