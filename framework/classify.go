@@ -7,7 +7,6 @@ import (
 
 	"remedy/autograd"
 	"remedy/nn"
-	"remedy/rproj"
 )
 
 // Images is an analysis set of uint8 images, CHW planar, with true labels.
@@ -246,39 +245,19 @@ func DefaultEmbedOptions() EmbedOptions { return EmbedOptions{Out: 100, Chunk: 1
 // arrive, so memory stays at one batch of gradients.
 func (c *Classifier) GradientEmbedding(cases []int, o EmbedOptions, seed uint64, progress io.Writer) ([]float32, int, error) {
 	weights := nn.ConvWeights(c.M)
-	projs := make([]*rproj.Blocks, len(weights))
-	offs := make([]int, len(weights)+1)
-	for i, w := range weights {
-		bs, out := rproj.Chunked([]int{w.T.Numel()}, o.Chunk, o.Out)
-		b, err := rproj.NewBlocks(bs, out, Derive(seed, "embed/gradient/"+w.Name))
-		if err != nil {
-			return nil, 0, err
-		}
-		projs[i] = b
-		offs[i+1] = offs[i] + b.DOut()
+	sink, err := newGradientSink(weights, len(cases), o, seed)
+	if err != nil {
+		return nil, 0, err
 	}
-	d := offs[len(weights)]
-	emb := make([]float32, len(cases)*d)
 	tp := autograd.NewTape()
 	ch, _, _ := c.M.InputShape()
-	var tmp []float32
 	for s := 0; s < len(cases); s += o.Batch {
 		part := cases[s:min(s+o.Batch, len(cases))]
 		n := len(part)
 		c.x, c.y = c.Data.batch(part, ch, c.x, c.y)
-		var perr error
-		err := nn.PerSampleGrads(tp, c.M, c.x, n, c.y, weights, func(i int, rows []float32) {
-			out := projs[i].DOut()
-			tmp = append(tmp[:0], make([]float32, n*out)...)
-			if err := projs[i].Project(tmp, rows, n); err != nil && perr == nil {
-				perr = err
-			}
-			for r := 0; r < n; r++ {
-				copy(emb[(s+r)*d+offs[i]:(s+r)*d+offs[i]+out], tmp[r*out:(r+1)*out])
-			}
-		})
+		err := nn.PerSampleGrads(tp, c.M, c.x, n, c.y, weights, func(i int, rows []float32) { sink.put(i, rows, n, s) })
 		if err == nil {
-			err = perr
+			err = sink.err
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("gradient embedding: %w", err)
@@ -290,5 +269,5 @@ func (c *Classifier) GradientEmbedding(cases []int, o EmbedOptions, seed uint64,
 	if progress != nil {
 		fmt.Fprintln(progress)
 	}
-	return emb, d, nil
+	return sink.emb, sink.D, nil
 }

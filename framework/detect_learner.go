@@ -8,7 +8,6 @@ import (
 	"remedy/autograd"
 	"remedy/data"
 	"remedy/nn"
-	"remedy/rproj"
 )
 
 // DetFrames binds ICE frames (uint8, Size x Size) to a grid detector of
@@ -366,18 +365,13 @@ func (d *Detector) objectTarget(c int) (cell int, target, ox, oy float32) {
 // per-object gradients; they are projected as they arrive.
 func (d *Detector) GradientEmbedding(cases []int, o EmbedOptions, seed uint64, progress io.Writer) ([]float32, int, error) {
 	weights := d.M.ConvWeights()
-	projs := make([]*rproj.Blocks, len(weights))
-	offs := make([]int, len(weights)+1)
 	ws := make([]*autograd.Tensor, len(weights))
 	for i, w := range weights {
 		ws[i] = w.T
-		bs, out := rproj.Chunked([]int{w.T.Numel()}, o.Chunk, o.Out)
-		b, err := rproj.NewBlocks(bs, out, Derive(seed, "embed/gradient/"+w.Name))
-		if err != nil {
-			return nil, 0, err
-		}
-		projs[i] = b
-		offs[i+1] = offs[i] + b.DOut()
+	}
+	sink, err := newGradientSink(weights, len(cases), o, seed)
+	if err != nil {
+		return nil, 0, err
 	}
 	// Only the chosen weights need gradients.
 	for _, p := range d.M.Params() {
@@ -386,13 +380,11 @@ func (d *Detector) GradientEmbedding(cases []int, o EmbedOptions, seed uint64, p
 			defer p.T.SetRequiresGrad(true)
 		}
 	}
-	dd := offs[len(weights)]
-	emb := make([]float32, len(cases)*dd)
 	tp := autograd.NewTape()
 	f := d.Frames
 	s, hw := f.Set.Size, f.GH*f.GW
 	batch := max(1, min(o.Batch, 32))
-	var x, tmp []float32
+	var x []float32
 	for b := 0; b < len(cases); b += batch {
 		part := cases[b:min(b+batch, len(cases))]
 		n := len(part)
@@ -411,19 +403,9 @@ func (d *Detector) GradientEmbedding(cases []int, o EmbedOptions, seed uint64, p
 		if err != nil {
 			return nil, 0, fmt.Errorf("gradient embedding: %w", err)
 		}
-		var perr error
-		err = tp.BackwardPerSample(loss, ws, 1, func(i int, rows []float32) {
-			out := projs[i].DOut()
-			tmp = append(tmp[:0], make([]float32, n*out)...)
-			if err := projs[i].Project(tmp, rows, n); err != nil && perr == nil {
-				perr = err
-			}
-			for r := 0; r < n; r++ {
-				copy(emb[(b+r)*dd+offs[i]:(b+r)*dd+offs[i]+out], tmp[r*out:(r+1)*out])
-			}
-		})
+		err = tp.BackwardPerSample(loss, ws, 1, func(i int, rows []float32) { sink.put(i, rows, n, b) })
 		if err == nil {
-			err = perr
+			err = sink.err
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("gradient embedding: %w", err)
@@ -435,7 +417,7 @@ func (d *Detector) GradientEmbedding(cases []int, o EmbedOptions, seed uint64, p
 	if progress != nil {
 		fmt.Fprintln(progress)
 	}
-	return emb, dd, nil
+	return sink.emb, sink.D, nil
 }
 
 // FeatureEmbedding returns, per object, each residual block's output
@@ -448,13 +430,8 @@ func (d *Detector) FeatureEmbedding(cases []int, o EmbedOptions, seed uint64, pr
 	f := d.Frames
 	s := f.Set.Size
 	nb := len(d.M.Body)
-	var (
-		projs []*rproj.Projector
-		offs  []int
-		dd    int
-		emb   []float32
-		x     []float32
-	)
+	sink := &featureSink{n: len(cases), out: o.Out, seed: seed}
+	var x []float32
 	batch := max(1, min(o.Batch, 64))
 	for b := 0; b < len(cases); b += batch {
 		part := cases[b:min(b+batch, len(cases))]
@@ -491,32 +468,8 @@ func (d *Detector) FeatureEmbedding(cases []int, o EmbedOptions, seed uint64, pr
 			}
 			pooled[li] = p
 		}
-		if emb == nil {
-			for li, p := range pooled {
-				k := len(p) / n
-				offs = append(offs, dd)
-				if k > o.Out {
-					projs = append(projs, rproj.New(k, o.Out, Derive(seed, fmt.Sprintf("embed/feature/%d", li))))
-					dd += o.Out
-				} else {
-					projs = append(projs, nil)
-					dd += k
-				}
-			}
-			emb = make([]float32, len(cases)*dd)
-		}
-		for li, p := range pooled {
-			width, out := len(p)/n, p
-			if pr := projs[li]; pr != nil {
-				width = pr.DOut()
-				out = make([]float32, n*width)
-				if err := pr.Project(out, p, n); err != nil {
-					return nil, 0, err
-				}
-			}
-			for r := 0; r < n; r++ {
-				copy(emb[(b+r)*dd+offs[li]:], out[r*width:(r+1)*width])
-			}
+		if err := sink.put(pooled, n, b); err != nil {
+			return nil, 0, err
 		}
 		if progress != nil {
 			fmt.Fprintf(progress, "\rfeature embedding: %d/%d objects", b+n, len(cases))
@@ -525,5 +478,5 @@ func (d *Detector) FeatureEmbedding(cases []int, o EmbedOptions, seed uint64, pr
 	if progress != nil {
 		fmt.Fprintln(progress)
 	}
-	return emb, dd, nil
+	return sink.emb, sink.D, nil
 }

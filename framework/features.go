@@ -6,7 +6,6 @@ import (
 
 	"remedy/autograd"
 	"remedy/nn"
-	"remedy/rproj"
 )
 
 // bodyLayers returns the layers whose outputs are the model's features.
@@ -29,12 +28,7 @@ func (c *Classifier) FeatureEmbedding(cases []int, o EmbedOptions, seed uint64, 
 	tp := autograd.NewTape()
 	tp.SetNoGrad(true)
 	ch, h, w := c.M.InputShape()
-	var (
-		projs []*rproj.Projector
-		offs  []int
-		d     int
-		emb   []float32
-	)
+	sink := &featureSink{n: len(cases), out: o.Out, seed: seed}
 	for s := 0; s < len(cases); s += o.Batch {
 		part := cases[s:min(s+o.Batch, len(cases))]
 		n := len(part)
@@ -46,35 +40,8 @@ func (c *Classifier) FeatureEmbedding(cases []int, o EmbedOptions, seed uint64, 
 			x = l.Forward(tp, x)
 			means = append(means, tp.SpatialMean(x).Data)
 		}
-		if emb == nil {
-			// Sizes are known after the first batch.
-			for li, m := range means {
-				k := len(m) / n
-				offs = append(offs, d)
-				if k > o.Out {
-					projs = append(projs, rproj.New(k, o.Out, Derive(seed, fmt.Sprintf("embed/feature/%d", li))))
-					d += o.Out
-				} else {
-					projs = append(projs, nil)
-					d += k
-				}
-			}
-			emb = make([]float32, len(cases)*d)
-		}
-		for li, m := range means {
-			k := len(m) / n
-			out := m
-			width := k
-			if p := projs[li]; p != nil {
-				width = p.DOut()
-				out = make([]float32, n*width)
-				if err := p.Project(out, m, n); err != nil {
-					return nil, 0, err
-				}
-			}
-			for r := 0; r < n; r++ {
-				copy(emb[(s+r)*d+offs[li]:], out[r*width:(r+1)*width])
-			}
+		if err := sink.put(means, n, s); err != nil {
+			return nil, 0, err
 		}
 		if progress != nil {
 			fmt.Fprintf(progress, "\rfeature embedding: %d/%d", s+n, len(cases))
@@ -83,5 +50,5 @@ func (c *Classifier) FeatureEmbedding(cases []int, o EmbedOptions, seed uint64, 
 	if progress != nil {
 		fmt.Fprintln(progress)
 	}
-	return emb, d, nil
+	return sink.emb, sink.D, nil
 }
