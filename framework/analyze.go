@@ -73,24 +73,27 @@ type Embedder interface {
 
 // FindTypes runs one typing method on the failures.
 func FindTypes(method string, e *Evaluation, emb Embedder, cfg AnalyzeConfig, progress io.Writer, log Progress) (*Types, *Clustering, int, error) {
+	// "metadata" types by the first metadata field, "metadata-<field>" by
+	// the named one (detection has image type and anatomical location).
+	if f := metadataField(e, method); f >= 0 || method == "metadata" {
+		if len(e.Meta) == 0 {
+			return nil, nil, 0, fmt.Errorf("metadata types: the data has no metadata")
+		}
+		t, err := MetadataTypes(e, max(f, 0), cfg.MetaMin)
+		if err == nil {
+			t.Method = method
+			for _, s := range t.SetAside {
+				log("%s: %q has %d failures (fewer than %d): set aside", method, s.Name, s.Size, cfg.MetaMin)
+			}
+		}
+		return t, nil, 0, err
+	}
 	switch method {
 	case "random":
 		t, err := RandomTypes(len(e.F), cfg.RandomK, cfg.Seed)
 		return t, nil, 0, err
 	case "fpfn":
 		t, err := FPFNTypes(e)
-		return t, nil, 0, err
-	case "metadata":
-		if len(e.Meta) == 0 {
-			return nil, nil, 0, fmt.Errorf("metadata types: the data has no metadata")
-		}
-		t, err := MetadataTypes(e, 0, cfg.MetaMin)
-		if err == nil {
-			t.Method = "metadata"
-			for _, s := range t.SetAside {
-				log("metadata: %q has %d failures (fewer than %d): set aside", s.Name, s.Size, cfg.MetaMin)
-			}
-		}
 		return t, nil, 0, err
 	case "gradient", "feature":
 		if emb == nil {

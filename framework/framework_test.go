@@ -161,3 +161,27 @@ func TestSetAsideSmall(t *testing.T) {
 	require.Len(t, ty.SetAside, 1)
 	require.Equal(t, "type 2", ty.SetAside[0].Name)
 }
+
+func TestFindTypesMetadataByFieldName(t *testing.T) {
+	e := &Evaluation{Meta: []MetaField{{Name: "image type", Values: []string{"normal", "faint"}}, {Name: "location", Values: []string{"RA", "LA"}}}}
+	for i := 0; i < 8; i++ {
+		e.Cases = append(e.Cases, Case{Index: i, Label: 1, Pred: 0, Meta: []int32{int32(i % 2), int32(i / 4)}, Planted: -1})
+	}
+	e.Cases = append(e.Cases, Case{Index: 8, Label: 1, Pred: 1, Correct: true, Meta: []int32{0, 0}, Planted: -1})
+	require.NoError(t, e.Split())
+	cfg := DefaultAnalyzeConfig()
+	nolog := func(string, ...any) {}
+	loc, _, _, err := FindTypes("metadata-location", e, nil, cfg, nil, nolog)
+	require.NoError(t, err)
+	require.Equal(t, "metadata-location", loc.Method)
+	require.Equal(t, []string{"RA", "LA"}, loc.Names)
+	require.Equal(t, []int{0, 0, 0, 0, 1, 1, 1, 1}, loc.Assign)
+	first, _, _, err := FindTypes("metadata", e, nil, cfg, nil, nolog)
+	require.NoError(t, err)
+	require.Equal(t, []int{0, 1, 0, 1, 0, 1, 0, 1}, first.Assign, "plain metadata uses the first field")
+	_, _, _, err = FindTypes("metadata-nonsense", e, nil, cfg, nil, nolog)
+	require.ErrorContains(t, err, "unknown method")
+	e.Meta = e.Meta[:1]
+	_, _, _, err = FindTypes("metadata-location", e, nil, cfg, nil, nolog)
+	require.Error(t, err)
+}

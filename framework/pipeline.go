@@ -63,6 +63,7 @@ type Job struct {
 	Dir        string
 	Header     Results // Version, Task, Data, Model filled by the caller
 	WithPaper  bool
+	SkipFailed bool      // a method that fails is logged and skipped instead of ending the analysis
 	Progress   io.Writer // stderr: progress lines
 }
 
@@ -94,6 +95,11 @@ func (j *Job) Analyze() (*Results, error) {
 		t0 := time.Now()
 		j.log("method %s: finding types among %d failures", name, len(j.Eval.F))
 		m, err := AnalyzeMethod(name, j.Learner, j.Embedder, j.Eval, j.LabelNames, j.Config, store, j.Progress, j.log)
+		if err != nil && j.SkipFailed {
+			// One baseline without enough failures should not lose the rest.
+			j.log("method %s skipped: %v", name, err)
+			continue
+		}
 		if err != nil {
 			return r, err
 		}
@@ -104,6 +110,9 @@ func (j *Job) Analyze() (*Results, error) {
 		if err := j.write(r, done); err != nil {
 			return r, err
 		}
+	}
+	if j.SkipFailed && len(done) == 0 {
+		return r, fmt.Errorf("no method could type the %d failures", len(j.Eval.F))
 	}
 	return r, nil
 }

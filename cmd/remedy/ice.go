@@ -217,9 +217,9 @@ func runDemoICE(args []string) error {
 		Learner: d, Embedder: d, Eval: e, LabelNames: framework.DetLabelNames, Planted: e.Meta[0].Values,
 		Tile: framework.DetTile(d, e), Config: cfg, Dir: *out,
 		Header:   framework.Results{Version: version, Task: "ice", Data: meta["data"], Model: modelPath},
-		Progress: os.Stderr,
+		Progress: os.Stderr, SkipFailed: true,
 	}
-	r, err := job.AnalyzeAll()
+	r, err := job.Analyze()
 	if err != nil {
 		return err
 	}
