@@ -84,7 +84,7 @@ func TrainClassifier(m nn.Model, train, val *data.Set, o TrainOptions) (TrainMet
 	tr.ClipNorm = o.ClipNorm
 	tr.SetOptimizer(o.LR, 0)
 	r := rand.New(rand.NewPCG(o.Seed, 0x7472616e))
-	best := make([][]float32, len(m.Params()))
+	var best [][]float32
 	bestAcc := -1.0
 	start := time.Now()
 	order := make([]int, train.N)
@@ -142,9 +142,7 @@ func TrainClassifier(m nn.Model, train, val *data.Set, o TrainOptions) (TrainMet
 		}
 		if acc > bestAcc {
 			bestAcc, tm.BestEpoch, tm.ValAccuracy = acc, epoch, acc
-			for i, p := range m.Params() {
-				best[i] = append(best[i][:0], p.T.Data...)
-			}
+			best = nn.Snapshot(m.Params())
 			if o.OnBest != nil {
 				if err := o.OnBest(m, epoch, acc); err != nil {
 					return tm, err
@@ -158,9 +156,9 @@ func TrainClassifier(m nn.Model, train, val *data.Set, o TrainOptions) (TrainMet
 			break
 		}
 	}
-	if bestAcc >= 0 {
-		for i, p := range m.Params() {
-			copy(p.T.Data, best[i])
+	if best != nil {
+		if err := nn.Restore(m.Params(), best); err != nil {
+			return tm, err
 		}
 	}
 	tm.Seconds = time.Since(start).Seconds()

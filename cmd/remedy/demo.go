@@ -64,20 +64,30 @@ func runDemo(args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := analyzeAndRepair(job); err != nil {
+		return err
+	}
+	fmt.Printf("\ndemo finished in %s; report in %s\n", time.Since(start).Round(time.Second), filepath.Join(*out, "report.md"))
+	return nil
+}
+
+// analyzeAndRepair is a demo's second half: every method, then the repair
+// of the gradient types (or the first method's when gradient failed), then
+// the summary on stdout.
+func analyzeAndRepair(job *framework.Job) (*framework.Results, error) {
 	r, err := job.Analyze()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	method := "gradient"
 	if _, ok := r.Methods[method]; !ok {
 		method = r.MethodOrder[0]
 	}
 	if err := job.Repair(r, method, methodResults(r)); err != nil {
-		return err
+		return nil, err
 	}
 	printSummary(r)
-	fmt.Printf("\ndemo finished in %s; report in %s\n", time.Since(start).Round(time.Second), filepath.Join(*out, "report.md"))
-	return nil
+	return r, nil
 }
 
 func methodResults(r *framework.Results) []*framework.MethodResult {

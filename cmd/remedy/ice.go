@@ -219,18 +219,9 @@ func runDemoICE(args []string) error {
 		Header:   framework.Results{Version: version, Task: "ice", Data: meta["data"], Model: modelPath},
 		Progress: os.Stderr, SkipFailed: true,
 	}
-	r, err := job.Analyze()
-	if err != nil {
+	if _, err := analyzeAndRepair(job); err != nil {
 		return err
 	}
-	method := "gradient"
-	if _, ok := r.Methods[method]; !ok {
-		method = r.MethodOrder[0]
-	}
-	if err := job.Repair(r, method, methodResults(r)); err != nil {
-		return err
-	}
-	printSummary(r)
 	fmt.Printf("\npaper, ICE-CD (Table 1, L / I):")
 	for _, p := range iceTable1 {
 		fmt.Printf(" %s %.2f / %.2f;", p.name, p.l, p.i)
