@@ -2,7 +2,6 @@ package nn
 
 import (
 	"math"
-	"sync"
 
 	"remedy/autograd"
 	"remedy/kernels"
@@ -17,6 +16,7 @@ type Adam struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float64
 	params                             []*autograd.Tensor
 	m, v                               [][]float32
+	ws, gs                             [][]float32 // per-step views of the params' Data and Grad
 	t                                  int
 }
 
@@ -42,81 +42,21 @@ func (a *Adam) ZeroGrad() {
 	}
 }
 
-// Step applies one update. Scalars are computed in float64 and used in
-// float32 as PyTorch does on float32 tensors.
+// Step applies one update with kernels.AdamUpdateAll: one fused, vectorised
+// pass per element, split over the kernel threads. Scalars are computed in
+// float64 and used in float32 as PyTorch does on float32 tensors.
 func (a *Adam) Step() {
 	a.t++
-	bc1 := 1 - math.Pow(a.Beta1, float64(a.t))
-	bc2 := 1 - math.Pow(a.Beta2, float64(a.t))
-	stepSize := float32(a.LR / bc1)
-	ibc2s := float32(1 / math.Sqrt(bc2))
-	b1, b2 := float32(a.Beta1), float32(a.Beta2)
-	c1, c2 := float32(1-a.Beta1), float32(1-a.Beta2)
-	eps, wd := float32(a.Eps), float32(a.WeightDecay)
-	update := func(i, lo, hi int) {
-		p := a.params[i]
-		adamUpdate(p.Data[lo:hi], p.Grad[lo:hi], a.m[i][lo:hi], a.v[i][lo:hi], b1, b2, c1, c2, wd, eps, ibc2s, stepSize)
+	c := kernels.NewAdamCoef(a.LR, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.t)
+	if a.ws == nil {
+		a.ws = make([][]float32, len(a.params))
+		a.gs = make([][]float32, len(a.params))
 	}
-	forEachShard(a.params, update)
-}
-
-// forEachShard splits the concatenation of the parameters into
-// kernels.Threads() contiguous shards and runs fn on each piece in its own
-// goroutine. The update is element-wise, so the result does not depend on
-// the split.
-func forEachShard(params []*autograd.Tensor, fn func(i, lo, hi int)) {
-	total := 0
-	for _, p := range params {
-		total += p.Numel()
+	for i, p := range a.params {
+		// re-read every step: Restore or a loader may have swapped buffers
+		a.ws[i], a.gs[i] = p.Data, p.Grad
 	}
-	t := kernels.Threads()
-	if t <= 1 || total < 1<<16 {
-		for i, p := range params {
-			fn(i, 0, p.Numel())
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	per := (total + t - 1) / t
-	for s := 0; s < t; s++ {
-		lo, hi := s*per, min(total, (s+1)*per)
-		if lo >= hi {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			base := 0
-			for i, p := range params {
-				n := p.Numel()
-				a, b := max(lo-base, 0), min(hi-base, n)
-				if a < b {
-					fn(i, a, b)
-				}
-				base += n
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-// adamUpdate multiplies by 1/sqrt(bc2) where torch divides by sqrt(bc2):
-// one division per element instead of two (differs by at most an ulp or so).
-func adamUpdate(w, g, m, v []float32, b1, b2, c1, c2, wd, eps, ibc2s, stepSize float32) {
-	g = g[:len(w)]
-	m = m[:len(w)]
-	v = v[:len(w)]
-	for j := range w {
-		gj := g[j]
-		if wd != 0 {
-			gj += wd * w[j]
-		}
-		mj := b1*m[j] + c1*gj
-		vj := b2*v[j] + c2*gj*gj
-		m[j], v[j] = mj, vj
-		denom := float32(math.Sqrt(float64(vj)))*ibc2s + eps
-		w[j] -= stepSize * mj / denom
-	}
+	kernels.AdamUpdateAll(a.ws, a.gs, a.m, a.v, &c)
 }
 
 // SGD is torch.optim.SGD (dampening 0, no Nesterov): g = grad +
