@@ -189,3 +189,54 @@ func BenchmarkElementwise(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConvLowering is an A/B of the conv lowerings on the VGG layers at
+// batch 128: each pass with the channels-last lowering (nhwc) and with the
+// channel-major one (nchw), alternated in one process so that the
+// GFLOP/cpu-s figures compare on a busy machine.
+func BenchmarkConvLowering(b *testing.B) {
+	for _, l := range convLayers[:6] {
+		s := kernels.ConvShape{N: convBatch, C: l.c, H: l.hw, W: l.hw, K: l.k, R: l.rs, S: l.rs,
+			StrideH: l.stride, StrideW: l.stride, PadH: l.pad, PadW: l.pad}
+		r := rand.New(rand.NewPCG(1, uint64(l.c)))
+		rnd := func(n int) []float32 {
+			v := make([]float32, n)
+			for i := range v {
+				v[i] = r.Float32() - 0.5
+			}
+			return v
+		}
+		ohw := s.OutH() * s.OutW()
+		x, w, dy := rnd(s.N*s.C*s.H*s.W), rnd(s.WeightLen()), rnd(s.N*s.K*ohw)
+		y, dx, dw := make([]float32, len(dy)), make([]float32, len(x)), make([]float32, len(w))
+		flops := 2 * float64(s.N) * float64(s.K) * float64(s.C*s.R*s.S) * float64(ohw)
+		passes := []struct {
+			name string
+			fn   func()
+		}{
+			{"fwd", func() { kernels.ConvForward(s, x, w, nil, y) }},
+			{"bwd_data", func() { kernels.ConvBackwardData(s, dy, w, dx) }},
+			{"bwd_weight", func() { kernels.ConvBackwardWeight(s, x, dy, dw, nil) }},
+		}
+		for _, p := range passes {
+			for _, m := range []struct {
+				name string
+				mode int
+			}{{"nhwc", 1}, {"nchw", 2}} {
+				b.Run(fmt.Sprintf("layer=%s/pass=%s/lower=%s", l.name, p.name, m.name), func(b *testing.B) {
+					defer kernels.SetConvChannelsLast(kernels.SetConvChannelsLast(m.mode))
+					p.fn()
+					b.ReportAllocs()
+					b.ResetTimer()
+					c0 := processCPU()
+					for i := 0; i < b.N; i++ {
+						p.fn()
+					}
+					if cpu := processCPU() - c0; cpu > 0 {
+						b.ReportMetric(flops*float64(b.N)/cpu.Seconds()/1e9, "GFLOP/cpu-s")
+					}
+				})
+			}
+		}
+	}
+}

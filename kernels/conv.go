@@ -79,22 +79,28 @@ var convPointwiseMin = 64
 
 func (s ConvShape) chunk() int {
 	ohw := s.OutH() * s.OutW()
-	crs := s.C * s.R * s.S
 	if s.pointwise() && ohw >= convPointwiseMin {
 		return 1 // the image is its own column matrix: no copy at all
 	}
-	nb := (convTargetCols + ohw - 1) / ohw
+	return chunkOf(s.N, ohw, s.C*s.R*s.S)
+}
+
+// chunkOf is the chunk size for n images of ohw pixels lowered to crs rows.
+func chunkOf(n, ohw, crs int) int {
+	nb := (convTargetCols + ohw - 1) / max(1, ohw)
 	if lim := convMaxColFloats / max(1, crs*ohw); nb > lim {
 		nb = lim
 	}
-	nb = max(1, min(nb, s.N))
-	chunks := (s.N + nb - 1) / nb
-	return (s.N + chunks - 1) / chunks // equal chunks, no small tail
+	nb = max(1, min(nb, n))
+	chunks := (n + nb - 1) / nb
+	return (n + chunks - 1) / chunks // equal chunks, no small tail
 }
 
 // convWork is the reusable workspace of one convolution call.
 type convWork struct {
 	col, mat []float32
+	xt, wt   []float32 // channels-last images; permuted weights
+	dwt      []float32 // weight gradient in (tap, channel) order
 	tab      gatherTab
 	serial   bool // running inside a batch-split worker: no nested parallelRange
 	wg       sync.WaitGroup
@@ -103,6 +109,8 @@ type convWork struct {
 	ir       im2rowJob
 	c2i      col2imJob
 	lay      layoutJob
+	nj       nhwcJob
+	rj       rowsJob
 }
 
 // Workspaces are kept on a small free list rather than a sync.Pool, which
@@ -222,6 +230,11 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 		return
 	}
 	ws := getConvWork()
+	if nhwcFwd(s) {
+		ws.forwardNHWC(s, x, w, bias, y)
+		putConvWork(ws)
+		return
+	}
 	nb := s.chunk()
 	for n0 := 0; n0 < s.N; n0 += nb {
 		b := min(nb, s.N-n0)
@@ -271,6 +284,11 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 		return
 	}
 	ws := getConvWork()
+	if nhwcData(s) {
+		ws.backwardDataNHWC(s, dy, w, dx)
+		putConvWork(ws)
+		return
+	}
 	nb := s.chunk()
 	for n0 := 0; n0 < s.N; n0 += nb {
 		b := min(nb, s.N-n0)
@@ -333,6 +351,13 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 
 // weightRange adds the weight gradient of images [n0, n1) to dw.
 func (ws *convWork) weightRange(s ConvShape, x, dy []float32, n0, n1 int, dw []float32) {
+	if n1 <= n0 {
+		return
+	}
+	if nhwcFwd(s) {
+		ws.weightNHWC(s, x, dy, n0, n1, dw)
+		return
+	}
 	ohw := s.OutH() * s.OutW()
 	crs := s.C * s.R * s.S
 	sub := s

@@ -189,12 +189,12 @@ func awkwardShapes() []ConvShape {
 // withChunking runs f under several chunk policies, so multi-image chunks
 // and the single-image no-copy paths are both exercised on small shapes.
 func withChunking(t *testing.T, f func(t *testing.T)) {
-	oldT, oldM, oldS, oldTh, oldV, oldP := convTargetCols, convMaxColFloats, convSmallOW, Threads(), convWeightLayout, convPointwiseMin
+	oldT, oldM, oldS, oldTh, oldV, oldP, oldN := convTargetCols, convMaxColFloats, convSmallOW, Threads(), convWeightLayout, convPointwiseMin, convNHWCMode
 	defer func() {
-		convTargetCols, convMaxColFloats, convSmallOW, convWeightLayout, convPointwiseMin = oldT, oldM, oldS, oldV, oldP
+		convTargetCols, convMaxColFloats, convSmallOW, convWeightLayout, convPointwiseMin, convNHWCMode = oldT, oldM, oldS, oldV, oldP, oldN
 		SetThreads(oldTh)
 	}()
-	for _, p := range []struct{ target, max, small, threads int }{
+	for i, p := range []struct{ target, max, small, threads int }{
 		{1, 1 << 22, 0, 1}, {40, 1 << 22, 0, 2}, {1 << 20, 1 << 22, 0, 3}, {1 << 20, 100, 0, 2},
 		{1, 1 << 22, 1 << 20, 3}, {40, 1 << 22, 1 << 20, 1}, {1 << 20, 1 << 22, 1 << 20, 2},
 	} {
@@ -209,7 +209,8 @@ func withChunking(t *testing.T, f func(t *testing.T)) {
 		default:
 			convWeightLayout = 2 // im2row
 		}
-		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d,threads=%d", p.target, p.max, p.small, p.threads), f)
+		convNHWCMode = []int{1, 2, 0}[i%3] // channels-last lowering forced, off, automatic
+		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d,threads=%d,nhwc=%d", p.target, p.max, p.small, p.threads, convNHWCMode), f)
 	}
 }
 

@@ -1,0 +1,279 @@
+package kernels
+
+// Channels-last lowering. The images of a chunk are first transposed to
+// H x W x C, so that each (output pixel, filter tap) of the lowered matrix is
+// one contiguous run of C floats instead of C scattered ones. The lowered
+// matrix is im2row with its columns ordered (tap, channel) and the weights
+// are permuted to match; both copies run at memory speed, where the
+// channel-major gathers (im2col, col2im) move one float at a time.
+// Backward-data of a stride-1 conv is the same lowering applied to dy with
+// the transposed weights: a gather instead of col2im's scatter-add.
+
+// convNHWCMode forces the choice for tests: 0 automatic, 1 always (where
+// valid), 2 never.
+var convNHWCMode = 0
+
+// nhwcFwd selects channels-last lowering for the forward and weight-gradient
+// passes: worth it once a channel run is long enough to copy in vectors.
+func nhwcFwd(s ConvShape) bool {
+	switch convNHWCMode {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	return s.C >= 16 && !(s.pointwise() && s.OutH()*s.OutW() >= convPointwiseMin)
+}
+
+// nhwcData selects it for backward-data, which it handles for stride 1 only.
+// Its product has only C rows, so with few input channels the packing of the
+// lowered operand is spread over too little arithmetic: measured (batch 128,
+// one core) slower for the VGG's C = 16 and 32 layers, 1.2-1.5x faster from
+// C = 128.
+func nhwcData(s ConvShape) bool {
+	if s.StrideH != 1 || s.StrideW != 1 {
+		return false
+	}
+	switch convNHWCMode {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	return s.K >= 16 && s.C >= 64 && !s.pointwise()
+}
+
+// transposeTo sets dst[j*ldd+i] = src[i*lds+j] for i < rows, j < cols, in
+// register-transposed blocks where the path has them.
+func transposeTo(dst []float32, ldd int, src []float32, lds, rows, cols int) {
+	if rows == 0 || cols == 0 {
+		return
+	}
+	_ = dst[(cols-1)*ldd+rows-1]
+	_ = src[(rows-1)*lds+cols-1]
+	i := 0
+	if fn, bh := transBlock(); fn != nil && ldd >= bh {
+		for ; i+bh <= rows; i += bh {
+			fn(&dst[i], &src[i*lds], lds, cols, bh, ldd, 1)
+		}
+	}
+	if i < rows {
+		transposeGo(dst[i:], ldd, src[i*lds:], lds, rows-i, cols, 1)
+	}
+}
+
+// nhwcJob transposes images (units) from C x HW to HW x C.
+type nhwcJob struct {
+	c, hw    int
+	src, dst []float32
+}
+
+func (j *nhwcJob) runRange(lo, hi int) {
+	chw := j.c * j.hw
+	for n := lo; n < hi; n++ {
+		transposeTo(j.dst[n*chw:(n+1)*chw], j.c, j.src[n*chw:(n+1)*chw], j.hw, j.c, j.hw)
+	}
+}
+
+// nhwcGeom maps output pixels and taps to source pixels.
+type nhwcGeom struct {
+	c, h, w    int // source images, h x w x c after the transpose
+	oh, ow     int // pixel grid of the lowered rows
+	r, s       int // taps
+	sh, sw     int
+	dir        int // +1: source row i*sh - padH + r; -1 (transposed conv, sh = 1): i + padH - r
+	padH, padW int
+}
+
+func fwdGeom(s ConvShape) nhwcGeom {
+	return nhwcGeom{c: s.C, h: s.H, w: s.W, oh: s.OutH(), ow: s.OutW(), r: s.R, s: s.S,
+		sh: s.StrideH, sw: s.StrideW, dir: 1, padH: s.PadH, padW: s.PadW}
+}
+
+// dataGeom lowers dy for backward-data: dx = conv(dy, flipped w) over the
+// input's pixel grid (stride 1 only).
+func dataGeom(s ConvShape) nhwcGeom {
+	return nhwcGeom{c: s.K, h: s.OutH(), w: s.OutW(), oh: s.H, ow: s.W, r: s.R, s: s.S,
+		sh: 1, sw: 1, dir: -1, padH: s.PadH, padW: s.PadW}
+}
+
+// rowsJob fills im2row rows (units = pixels of the chunk, image-major), each
+// r*s runs of c floats in tap order.
+type rowsJob struct {
+	g    nhwcGeom
+	xt   []float32 // images, h x w x c
+	rows []float32 // pixels x r*s*c
+}
+
+func (j *rowsJob) runRange(lo, hi int) {
+	g := j.g
+	c := g.c
+	ohw := g.oh * g.ow
+	hwc := g.h * g.w * c
+	rsc := g.r * g.s * c
+	for u := lo; u < hi; u++ {
+		n, p := u/ohw, u%ohw
+		i, jj := p/g.ow, p%g.ow
+		xn := j.xt[n*hwc : (n+1)*hwc]
+		dst := j.rows[u*rsc : (u+1)*rsc]
+		for r := 0; r < g.r; r++ {
+			var ih, iw0 int
+			if g.dir > 0 {
+				ih, iw0 = i*g.sh-g.padH+r, jj*g.sw-g.padW
+			} else {
+				ih, iw0 = i+g.padH-r, jj+g.padW
+			}
+			drow := dst[r*g.s*c : (r+1)*g.s*c]
+			if ih < 0 || ih >= g.h {
+				clear(drow)
+				continue
+			}
+			xrow := xn[ih*g.w*c : (ih+1)*g.w*c]
+			for q := 0; q < g.s; q++ {
+				iw := iw0 + q*g.dir
+				d := drow[q*c : (q+1)*c]
+				if iw < 0 || iw >= g.w {
+					clear(d)
+					continue
+				}
+				copyRun(d, xrow[iw*c:(iw+1)*c])
+			}
+		}
+	}
+}
+
+// copyRun copies len(d) floats; short runs inline rather than through a
+// memmove call.
+func copyRun(d, s []float32) {
+	s = s[:len(d)]
+	if len(d) > 64 {
+		copy(d, s)
+		return
+	}
+	for len(d) >= 16 {
+		*(*[16]float32)(d) = *(*[16]float32)(s)
+		d, s = d[16:], s[16:]
+	}
+	for i := range d {
+		d[i] = s[i]
+	}
+}
+
+// lowerNHWC returns the im2row matrix (nb*oh*ow x r*s*c, columns (tap,
+// channel)) of source images n0..n0+nb-1 (NCHW, c x h x w each).
+func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int) []float32 {
+	chw := g.c * g.h * g.w
+	ws.xt = growF32(ws.xt, nb*chw)
+	ws.nj = nhwcJob{c: g.c, hw: g.h * g.w, src: src[n0*chw : (n0+nb)*chw], dst: ws.xt}
+	ws.run(nb, nb*chw, &ws.nj)
+	ws.nj = nhwcJob{}
+	n := nb * g.oh * g.ow
+	rsc := g.r * g.s * g.c
+	ws.col = growF32(ws.col, n*rsc)
+	ws.rj = rowsJob{g: g, xt: ws.xt, rows: ws.col}
+	ws.run(n, n*rsc, &ws.rj)
+	ws.rj = rowsJob{}
+	return ws.col
+}
+
+// forwardNHWC is ConvForward through channels-last lowering:
+// Y (K x pixels) = W' (K x RSC) * rows^T.
+func (ws *convWork) forwardNHWC(s ConvShape, x, w, bias, y []float32) {
+	ohw := s.OutH() * s.OutW()
+	kohw := s.K * ohw
+	rs := s.R * s.S
+	crs := s.C * rs
+	ws.wt = growF32(ws.wt, s.K*crs)
+	for k := 0; k < s.K; k++ { // W'[k][t][c] = W[k][c][t]
+		transposeTo(ws.wt[k*crs:(k+1)*crs], s.C, w[k*crs:(k+1)*crs], rs, s.C, rs)
+	}
+	g := fwdGeom(s)
+	nb := chunkOf(s.N, ohw, crs)
+	for n0 := 0; n0 < s.N; n0 += nb {
+		b := min(nb, s.N-n0)
+		cols := b * ohw
+		rows := ws.lowerNHWC(g, x, n0, b)
+		if b == 1 {
+			yn := y[n0*kohw : (n0+1)*kohw]
+			Sgemm(false, true, s.K, cols, crs, 1, ws.wt, crs, rows, crs, 0, yn, cols)
+			if bias != nil {
+				for k := 0; k < s.K; k++ {
+					addConst(yn[k*ohw:(k+1)*ohw], bias[k])
+				}
+			}
+			continue
+		}
+		ws.mat = growF32(ws.mat, s.K*cols)
+		Sgemm(false, true, s.K, cols, crs, 1, ws.wt, crs, rows, crs, 0, ws.mat, cols)
+		ws.lay = layoutJob{k: s.K, nb: b, ohw: ohw, mat: ws.mat, nchw: y[n0*kohw : (n0+b)*kohw], bias: bias, toNCHW: true}
+		parallelRange(&ws.wg, s.K*b, b*kohw, &ws.lay)
+		ws.lay = layoutJob{}
+	}
+}
+
+// backwardDataNHWC is ConvBackwardData for stride 1 as a convolution of dy:
+// dx (C x pixels) = W^T viewed as C x (RS*K) times rows(dy)^T, where row
+// (pixel i, j; tap r, q) holds dy at (i+padH-r, j+padW-q).
+func (ws *convWork) backwardDataNHWC(s ConvShape, dy, w, dx []float32) {
+	hw := s.H * s.W
+	chw := s.C * hw
+	crs := s.C * s.R * s.S
+	rsk := s.R * s.S * s.K
+	ws.wt = growF32(ws.wt, s.K*crs)
+	transposeTo(ws.wt, s.K, w, crs, s.K, crs) // CRS x K
+	g := dataGeom(s)
+	nb := chunkOf(s.N, hw, rsk)
+	for n0 := 0; n0 < s.N; n0 += nb {
+		b := min(nb, s.N-n0)
+		cols := b * hw
+		rows := ws.lowerNHWC(g, dy, n0, b)
+		if b == 1 {
+			Sgemm(false, true, s.C, cols, rsk, 1, ws.wt, rsk, rows, rsk, 0, dx[n0*chw:(n0+1)*chw], cols)
+			continue
+		}
+		ws.mat = growF32(ws.mat, s.C*cols)
+		Sgemm(false, true, s.C, cols, rsk, 1, ws.wt, rsk, rows, rsk, 0, ws.mat, cols)
+		ws.lay = layoutJob{k: s.C, nb: b, ohw: hw, mat: ws.mat, nchw: dx[n0*chw : (n0+b)*chw], toNCHW: true}
+		parallelRange(&ws.wg, s.C*b, b*chw, &ws.lay)
+		ws.lay = layoutJob{}
+	}
+}
+
+// weightNHWC adds the weight gradient of images [n0, n1) to dw:
+// dW' (K x RSC) = dY (K x pixels) * rows, then dw[k][c][t] += dW'[k][t][c].
+func (ws *convWork) weightNHWC(s ConvShape, x, dy []float32, n0, n1 int, dw []float32) {
+	ohw := s.OutH() * s.OutW()
+	rs := s.R * s.S
+	crs := s.C * rs
+	ws.dwt = growF32(ws.dwt, s.K*crs)
+	g := fwdGeom(s)
+	nb := chunkOf(n1-n0, ohw, crs)
+	beta := float32(0)
+	for c0 := n0; c0 < n1; c0 += nb {
+		b := min(nb, n1-c0)
+		cols := b * ohw
+		gd := ws.gatherDy(s, dy, c0, b)
+		rows := ws.lowerNHWC(g, x, c0, b)
+		Sgemm(false, false, s.K, crs, cols, 1, gd, cols, rows, crs, beta, ws.dwt, crs)
+		beta = 1
+	}
+	for k := 0; k < s.K; k++ {
+		src := ws.dwt[k*crs : (k+1)*crs]
+		dst := dw[k*crs : (k+1)*crs]
+		for c := 0; c < s.C; c++ {
+			d := dst[c*rs : (c+1)*rs]
+			for t := range d {
+				d[t] += src[t*s.C+c]
+			}
+		}
+	}
+}
+
+// SetConvChannelsLast forces the channels-last lowering on (1) or off (2),
+// or restores the automatic per-shape choice (0), returning the previous
+// setting. It exists for A/B benchmarks; results are correct either way.
+func SetConvChannelsLast(mode int) int {
+	old := convNHWCMode
+	convNHWCMode = mode
+	return old
+}

@@ -1,0 +1,19 @@
+//go:build !purego
+
+package kernels
+
+import "remedy/kernels/asm"
+
+// transBlock returns the in-register transposing routine of the active path
+// and its block height: it sets dst[p*w+i] = src[i*ld+p] for p < k and i
+// below the block height, storing exactly that many lanes per p when w is at
+// least the block height. nil on the generic path.
+func transBlock() (func(dst, src *float32, ld, k, rows, w int, alpha float32), int) {
+	switch cur.name {
+	case "avx512":
+		return asm.PackTransAVX512, 16
+	case "avx2":
+		return asm.PackTransAVX2, 8
+	}
+	return nil, 0
+}

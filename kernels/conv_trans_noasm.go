@@ -1,0 +1,8 @@
+//go:build purego || !amd64
+
+package kernels
+
+// transBlock: no assembly transposes on this build (see conv_trans_amd64.go).
+func transBlock() (func(dst, src *float32, ld, k, rows, w int, alpha float32), int) {
+	return nil, 0
+}
