@@ -1,6 +1,9 @@
 package umap
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // LayoutParams are the SGD settings of OptimizeLayout.
 type LayoutParams struct {
@@ -57,6 +60,15 @@ func clip4(v float32) float32 {
 // nothing another goroutine does during the epoch, and the output is the
 // same for any thread count.
 func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
+	if dim <= kLanes {
+		optimizeLayout16(emb, n, dim, g, p)
+		return
+	}
+	optimizeLayoutWide(emb, n, dim, g, p)
+}
+
+// optimizeLayoutWide is OptimizeLayout for more than 16 dimensions.
+func optimizeLayoutWide(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 	threads := defaultThreads(p.Threads)
 	eps := EpochsPerSample(g.Data, p.NEpochs)
 	nE := len(eps)
@@ -210,6 +222,110 @@ func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 						nextNeg[e] += float64(nneg) * epn[e]
 					}
 				}
+			}
+		})
+	}
+}
+
+// layoutChunks splits the vertices into chunks of about equal edge count:
+// several per thread, handed out dynamically, so a thread the OS delays does
+// not hold up the epoch's barrier. Which thread runs a chunk does not change
+// its result.
+func layoutChunks(g *Graph, n, threads int) []int {
+	nE := g.Indptr[n]
+	nChunks := min(n, 1)
+	if threads > 1 {
+		nChunks = min(n, 16*threads)
+	}
+	bounds := make([]int, nChunks+1)
+	for t := 1; t < nChunks; t++ {
+		target := t * nE / nChunks
+		lo, hi := 0, n
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if g.Indptr[mid] < target {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		bounds[t] = max(lo, bounds[t-1])
+	}
+	bounds[nChunks] = n
+	return bounds
+}
+
+// optimizeLayout16 is OptimizeLayout for at most 16 dimensions: rows are
+// held as 16 lanes and each sampled edge goes through edgeAVX512 or its Go
+// twin edgeGo (same results).
+func optimizeLayout16(emb []float32, n, dim int, g *Graph, p LayoutParams) {
+	threads := min(defaultThreads(p.Threads), n)
+	eps := EpochsPerSample(g.Data, p.NEpochs)
+	nE := len(eps)
+	nextSample := make([]float64, nE)
+	epn := make([]float64, nE)
+	nextNeg := make([]float64, nE)
+	nsr := float64(p.NegativeSampleRate)
+	for e := range eps {
+		nextSample[e] = eps[e]
+		if eps[e] < 0 { // zero weight: never sampled
+			nextSample[e] = math.Inf(1)
+		}
+		epn[e] = eps[e] / nsr
+		nextNeg[e] = epn[e]
+	}
+	bounds := layoutChunks(g, n, threads)
+	negBufs := make([][]int32, threads)
+	for w := range negBufs {
+		negBufs[w] = make([]int32, 0, 64)
+	}
+	// The snapshot's rows are 16 lanes (64 bytes), aligned to cache lines:
+	// the negative samples read random rows.
+	snapBuf := make([]float32, n*kLanes+16)
+	off := 0
+	if a := uintptr(unsafe.Pointer(&snapBuf[0])) % 64; a != 0 {
+		off = int(64-a) / 4
+	}
+	snap := snapBuf[off : off+n*kLanes]
+	c := newLayoutConsts(p.A, p.B, p.RepulsionStrength, dim)
+	asm := edgeAsm()
+	seed := uint64(p.Seed)
+	for epoch := 0; epoch < p.NEpochs; epoch++ {
+		c.setAlpha(float32(p.LearningRate*(1-float64(epoch)/float64(p.NEpochs))), dim)
+		fe := float64(epoch)
+		for i := 0; i < n; i++ {
+			copy(snap[i*kLanes:i*kLanes+dim], emb[i*dim:(i+1)*dim])
+		}
+		parallelTasks(threads, len(bounds)-1, func(w, ch int) {
+			negs := negBufs[w]
+			defer func() { negBufs[w] = negs }()
+			var cur [kLanes]float32
+			for j := bounds[ch]; j < bounds[ch+1]; j++ {
+				row := emb[j*dim : (j+1)*dim]
+				copy(cur[:], row)
+				for e := g.Indptr[j]; e < g.Indptr[j+1]; e++ {
+					if nextSample[e] > fe {
+						continue
+					}
+					nextSample[e] += eps[e]
+					negs = negs[:0]
+					if nneg := int((fe - nextNeg[e]) / epn[e]); nneg > 0 {
+						r := newRNG(seed, uint64(epoch), uint64(e))
+						for s := 0; s < nneg; s++ {
+							if k := r.intn(n); k != j {
+								negs = append(negs, int32(k))
+							}
+						}
+						nextNeg[e] += float64(nneg) * epn[e]
+					}
+					k := int(g.Indices[e])
+					if asm {
+						edgeAVX512(&cur[0], &snap[0], k, unsafe.SliceData(negs), len(negs), c)
+					} else {
+						edgeGo(&cur, snap, k, negs, c)
+					}
+				}
+				copy(row, cur[:dim])
 			}
 		})
 	}
