@@ -147,6 +147,9 @@ func MaxPool2x2(planes, h, w int, x, y []float32, arg []int32) {
 	_ = x[planes*h*w-1]
 	_ = y[planes*oh*ow-1]
 	_ = arg[planes*oh*ow-1]
+	if maxPoolPlanesSIMD(planes, h, w, x, y, arg) {
+		return
+	}
 	for p := 0; p < planes; p++ {
 		xp := x[p*h*w : (p+1)*h*w]
 		yp := y[p*oh*ow : (p+1)*oh*ow]

@@ -59,3 +59,14 @@ func maxPoolRowSIMD(xp []float32, row0, w int, yr []float32, ar []int32) int {
 	}
 	return n
 }
+
+// maxPoolPlanesSIMD pools whole planes with AVX-512 (masked tails, NaN
+// handled in-register) and reports whether it did; the caller has checked
+// that planes, h/2 and w/2 are positive and the slices long enough.
+func maxPoolPlanesSIMD(planes, h, w int, x, y []float32, arg []int32) bool {
+	if cur.name != "avx512" {
+		return false
+	}
+	asm.MaxPoolPlanesAVX512(&x[0], &y[0], &arg[0], planes, h, w)
+	return true
+}

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -442,5 +443,110 @@ func TestElementwiseSIMDTwins(t *testing.T) {
 			check("Add", func(d []float32) int { return addSIMD(d, a, b) }, func(d []float32) { addGo(d, a, b) })
 			check("Scale", func(d []float32) int { return scaleSIMD(d, alpha, a) }, func(d []float32) { scaleGo(d, alpha, a) })
 		}
+	}
+}
+
+// TestMaxPoolPathsAgree runs MaxPool2x2 and its backward on every available
+// path and compares them bit for bit (NaN against NaN) with the generic
+// path and the reference, over many widths and heights (odd ones included),
+// several planes, unaligned starts, ties, signed zeros and NaNs, with
+// guard values around every output.
+func TestMaxPoolPathsAgree(t *testing.T) {
+	defer func(p string) {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+	}(Path())
+	r := rand.New(rand.NewPCG(35, 36))
+	for trial := 0; trial < 300; trial++ {
+		planes, h, w := 1+r.IntN(4), 2+r.IntN(12), 2+r.IntN(45)
+		off := r.IntN(3)
+		x := convRand(r, planes*h*w+off)[off:]
+		for i := range x {
+			switch r.IntN(10) {
+			case 0:
+				x[i] = float32(math.NaN())
+			case 1, 2, 3:
+				x[i] = float32(r.IntN(2)) * []float32{1, -1}[r.IntN(2)]
+			}
+		}
+		if trial%3 == 0 {
+			for i := range x {
+				if x[i] != x[i] {
+					x[i] = 2
+				}
+			}
+		}
+		nout := planes * (h / 2) * (w / 2)
+		dy := convRand(r, nout)
+		wantY, wantA := maxPoolRef(planes, h, w, x)
+		var refDx []float32
+		for _, p := range Paths() {
+			if err := UsePath(p); err != nil {
+				t.Fatal(err)
+			}
+			y, bufy := convGuarded(nout, 0)
+			argBuf := make([]int32, nout+2)
+			argBuf[0], argBuf[nout+1] = -99, -99
+			arg := argBuf[1 : nout+1]
+			MaxPool2x2(planes, h, w, x, y, arg)
+			convCheckGuards(t, p+" MaxPool2x2", bufy)
+			if argBuf[0] != -99 || argBuf[nout+1] != -99 {
+				t.Fatalf("%s: MaxPool2x2 wrote outside arg", p)
+			}
+			for i := range y {
+				if !same(y[i], wantY[i]) || arg[i] != wantA[i] {
+					t.Fatalf("%s planes=%d h=%d w=%d out %d: got %g@%d want %g@%d", p, planes, h, w, i, y[i], arg[i], wantY[i], wantA[i])
+				}
+			}
+			dx, bufx := convGuarded(planes*h*w, float32(math.NaN()))
+			MaxPool2x2Backward(planes, h, w, dy, arg, dx)
+			convCheckGuards(t, p+" MaxPool2x2Backward", bufx)
+			if refDx == nil {
+				refDx = append([]float32(nil), dx...)
+				// independent check of the first path: dy at the winner, 0 elsewhere
+				want := make([]float32, len(dx))
+				for pl := 0; pl < planes; pl++ {
+					for o := 0; o < nout/planes; o++ {
+						want[pl*h*w+int(wantA[pl*(nout/planes)+o])] = dy[pl*(nout/planes)+o]
+					}
+				}
+				for i := range want {
+					if !same(dx[i], want[i]) {
+						t.Fatalf("%s backward planes=%d h=%d w=%d i=%d: %g want %g", p, planes, h, w, i, dx[i], want[i])
+					}
+				}
+				continue
+			}
+			for i := range dx {
+				if !same(dx[i], refDx[i]) {
+					t.Fatalf("%s backward planes=%d h=%d w=%d i=%d: %g, first path %g", p, planes, h, w, i, dx[i], refDx[i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMaxPool: BPVGG's three pooling layers at batch 32, forward and
+// backward, on the path in use (REMEDY_KERNELS picks another).
+func BenchmarkMaxPool(b *testing.B) {
+	r := rand.New(rand.NewPCG(37, 38))
+	for _, s := range []struct{ c, hw int }{{16, 28}, {32, 14}, {128, 7}} {
+		planes := 32 * s.c
+		x := convRand(r, planes*s.hw*s.hw)
+		nout := planes * (s.hw / 2) * (s.hw / 2)
+		y, arg, dx := make([]float32, nout), make([]int32, nout), make([]float32, len(x))
+		b.Run(fmt.Sprintf("fwd/%dx%d", s.c, s.hw), func(b *testing.B) {
+			b.SetBytes(int64(4 * (len(x) + 2*nout)))
+			for i := 0; i < b.N; i++ {
+				MaxPool2x2(planes, s.hw, s.hw, x, y, arg)
+			}
+		})
+		b.Run(fmt.Sprintf("bwd/%dx%d", s.c, s.hw), func(b *testing.B) {
+			b.SetBytes(int64(4 * (len(x) + 2*nout)))
+			for i := 0; i < b.N; i++ {
+				MaxPool2x2Backward(planes, s.hw, s.hw, y, arg, dx)
+			}
+		})
 	}
 }

@@ -33,3 +33,10 @@ func ScaleAVX2(dst, x *float32, alpha float32, n int)
 //
 //go:noescape
 func MaxPoolPairsAVX2(r0, r1, y *float32, arg *int32, n int, base, w int32) int
+
+// MaxPoolPlanesAVX512 pools planes of h x w (h, w >= 2) into h/2 x w/2 as
+// kernels.MaxPool2x2 (first maximum in window order, first NaN wins, the
+// winner's own bits stored, its in-plane index in arg). Needs AVX-512F.
+//
+//go:noescape
+func MaxPoolPlanesAVX512(x, y *float32, arg *int32, planes, h, w int)

@@ -276,3 +276,150 @@ pooldone:
 	MOVQ R9, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// AVX-512 whole-plane 2x2 max-pooling. Each output row is done in groups of
+// 16 windows, the last group of a row with masked loads and stores, so rows
+// of any width (14, 7 and 3 windows in BPVGG) stay in SIMD. (A backward
+// twin built the same way was slower than clear-and-scatter: four masked
+// stores per short row.)
+
+DATA poolev16<>+0(SB)/4, $0
+DATA poolev16<>+4(SB)/4, $2
+DATA poolev16<>+8(SB)/4, $4
+DATA poolev16<>+12(SB)/4, $6
+DATA poolev16<>+16(SB)/4, $8
+DATA poolev16<>+20(SB)/4, $10
+DATA poolev16<>+24(SB)/4, $12
+DATA poolev16<>+28(SB)/4, $14
+DATA poolev16<>+32(SB)/4, $16
+DATA poolev16<>+36(SB)/4, $18
+DATA poolev16<>+40(SB)/4, $20
+DATA poolev16<>+44(SB)/4, $22
+DATA poolev16<>+48(SB)/4, $24
+DATA poolev16<>+52(SB)/4, $26
+DATA poolev16<>+56(SB)/4, $28
+DATA poolev16<>+60(SB)/4, $30
+GLOBL poolev16<>(SB), RODATA|NOPTR, $64
+
+// POOLBEATS sets K to "b beats a": a is not NaN and !(a >= b), i.e. b > a,
+// or b is the first NaN. Ties keep a (first maximum wins).
+#define POOLBEATS(a, b, K) \
+	VCMPPS $0x07, a, a, K \
+	VCMPPS $0x19, b, a, K, K
+
+// POOLFWD pools one group: rows at (AX) and (AX)(R14*1), input masks KLO and
+// KHI (2k floats), output mask KOUT (k windows); Z25 holds the in-plane
+// index of each window's top-left corner.
+#define POOLFWD(KLO, KHI, KOUT) \
+	VMOVUPS.Z (AX), KLO, Z0 \
+	VMOVUPS.Z 64(AX), KHI, Z1 \
+	VMOVUPS.Z (AX)(R14*1), KLO, Z2 \
+	VMOVUPS.Z 64(AX)(R14*1), KHI, Z3 \
+	VMOVDQA32 Z20, Z4 \
+	VPERMI2PS Z1, Z0, Z4 \
+	VMOVDQA32 Z21, Z5 \
+	VPERMI2PS Z1, Z0, Z5 \
+	VMOVDQA32 Z20, Z6 \
+	VPERMI2PS Z3, Z2, Z6 \
+	VMOVDQA32 Z21, Z7 \
+	VPERMI2PS Z3, Z2, Z7 \
+	POOLBEATS(Z4, Z5, K5) \
+	POOLBEATS(Z6, Z7, K6) \
+	VBLENDMPS Z5, Z4, K5, Z8 \
+	VBLENDMPS Z7, Z6, K6, Z9 \
+	VMOVDQA32 Z25, Z10 \
+	VPADDD Z23, Z25, K5, Z10 \
+	VPADDD Z22, Z25, Z11 \
+	VPADDD Z23, Z11, K6, Z11 \
+	POOLBEATS(Z8, Z9, K7) \
+	VBLENDMPS Z9, Z8, K7, Z12 \
+	VPBLENDMD Z11, Z10, K7, Z13 \
+	VMOVUPS Z12, KOUT, (DI) \
+	VMOVDQU32 Z13, KOUT, (R8)
+
+// POOLSETUP loads the constants and loop registers: Z20 even indices (and
+// the window ramp 0, 2, ..., 30), Z21 odd indices, Z22 w, Z23 1, Z29 32; R9 planes, R11 w, R12 oh,
+// R13 ow, R14 row bytes, R10 bytes of the unused last row (odd h), K1 all
+// ones.
+#define POOLSETUP \
+	MOVQ planes+24(FP), R9 \
+	MOVQ h+32(FP), R10 \
+	MOVQ w+40(FP), R11 \
+	VMOVDQU32 poolev16<>(SB), Z20 \
+	MOVL $1, AX \
+	VPBROADCASTD AX, Z23 \
+	VPADDD Z23, Z20, Z21 \
+	VPBROADCASTD R11, Z22 \
+	MOVQ R10, R12 \
+	SHRQ $1, R12 \
+	MOVQ R11, R13 \
+	SHRQ $1, R13 \
+	LEAQ (R11*4), R14 \
+	ANDQ $1, R10 \
+	IMULQ R14, R10 \
+	KXNORW K1, K1, K1 \
+	MOVL $32, AX \
+	VPBROADCASTD AX, Z29
+
+// POOLTAILMASKS sets K2 to k = CX < 16 window bits and K3/K4 to the low and
+// high halves of 2k input bits.
+#define POOLTAILMASKS \
+	MOVL $1, R15 \
+	SHLL CX, R15 \
+	DECL R15 \
+	KMOVW R15, K2 \
+	SHLQ $1, CX \
+	MOVQ $1, R15 \
+	SHLQ CX, R15 \
+	DECQ R15 \
+	KMOVW R15, K3 \
+	SHRQ $16, R15 \
+	KMOVW R15, K4 \
+	SHRQ $1, CX
+
+// func MaxPoolPlanesAVX512(x, y *float32, arg *int32, planes, h, w int)
+TEXT ·MaxPoolPlanesAVX512(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ arg+16(FP), R8
+	POOLSETUP
+
+mpplane:
+	XORQ BX, BX // in-plane index of row 2i
+	MOVQ R12, DX
+
+mprow:
+	MOVQ SI, AX
+	MOVQ R13, CX
+	VPBROADCASTD BX, Z25
+	VPADDD Z20, Z25, Z25
+
+mpgroup:
+	CMPQ CX, $16
+	JLT mptail
+	POOLFWD(K1, K1, K1)
+	ADDQ $128, AX
+	ADDQ $64, DI
+	ADDQ $64, R8
+	VPADDD Z29, Z25, Z25
+	SUBQ $16, CX
+	JMP mpgroup
+
+mptail:
+	TESTQ CX, CX
+	JZ mprowdone
+	POOLTAILMASKS
+	POOLFWD(K3, K4, K2)
+	LEAQ (DI)(CX*4), DI
+	LEAQ (R8)(CX*4), R8
+
+mprowdone:
+	LEAQ (SI)(R14*2), SI
+	LEAQ (BX)(R11*2), BX
+	DECQ DX
+	JNZ mprow
+	ADDQ R10, SI
+	DECQ R9
+	JNZ mpplane
+	VZEROUPPER
+	RET
