@@ -29,28 +29,6 @@ func sqDist(a, b []float32) float32 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-// dot32 is a dot product with eight independent accumulators (a single
-// running sum would wait on every addition).
-func dot32(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3, s4, s5, s6, s7 float32
-	i := 0
-	for ; i+8 <= len(a); i += 8 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-		s4 += a[i+4] * b[i+4]
-		s5 += a[i+5] * b[i+5]
-		s6 += a[i+6] * b[i+6]
-		s7 += a[i+7] * b[i+7]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
-}
-
 // rpTree is one random-projection tree: perm lists the points leaf by leaf,
 // leaves[l]..leaves[l+1] is leaf l, leafOf[i] is the leaf holding point i.
 type rpTree struct {
@@ -96,7 +74,7 @@ func buildRPTree(xs []float32, n, d, leafSize int, seed uint64, tree int) rpTree
 		nl := 0
 		for q, p := range pts {
 			row := xs[int(p)*d : int(p+1)*d]
-			mg := float64(dot32(row, normal)) + off
+			mg := float64(kernels.Dot(row, normal)) + off
 			left := mg > 0
 			if mg == 0 {
 				left = r.next()&1 == 0
@@ -224,34 +202,25 @@ func NNDescent(x []float32, n, d, k int, metric string, seed int64, threads int,
 		}
 		sqn[i] = s
 	}
-	// gram fills g (len(rows) x len(cols)) with squared distances from one
-	// SGEMM of the gathered rows; buf is scratch.
-	type gramBuf struct{ a, g []float32 }
-	gram := func(bf *gramBuf, pts []int32, nr int) []float32 {
+	// triDist fills g (nr x len(pts), row stride len(pts)) with the squared
+	// distances of pts[a], a < nr, to pts[c] for c > a (entries with c <= a
+	// are left unset or partly filled), through 4 x 4 dot-product tiles read
+	// straight from xs: no gathered copy of the rows.
+	triDist := func(g []float32, pts []int32, nr int) {
 		m := len(pts)
-		if cap(bf.a) < m*d {
-			bf.a = make([]float32, m*d)
-		}
-		if cap(bf.g) < nr*m {
-			bf.g = make([]float32, nr*m)
-		}
-		a, g := bf.a[:m*d], bf.g[:nr*m]
-		for r, p := range pts {
-			copy(a[r*d:(r+1)*d], row(p))
-		}
-		kernels.Sgemm(false, true, nr, m, d, -2, a, d, a, d, 0, g, m)
-		for r := 0; r < nr; r++ {
-			sp := sqn[pts[r]]
-			for c, q := range pts {
-				v := g[r*m+c] + sp + sqn[q]
-				if v < 0 {
-					v = 0
+		for a0 := 0; a0 < nr; a0 += 4 {
+			a1 := min(a0+4, nr)
+			kernels.DotRows(xs, d, pts[a0:a1], pts[a0:], g[a0*m+a0:], m)
+			for a := a0; a < a1; a++ {
+				sp := sqn[pts[a]]
+				gr := g[a*m : (a+1)*m]
+				for c := a + 1; c < m; c++ {
+					gr[c] = max(sp+sqn[pts[c]]-2*gr[c], 0)
 				}
-				g[r*m+c] = v
 			}
 		}
-		return g
 	}
+	type gramBuf struct{ g []float32 }
 	bufs := make([]gramBuf, threads)
 	// Trees in order; within a tree the leaves are disjoint, so each leaf's
 	// members' heaps are touched by one worker only.
@@ -259,16 +228,18 @@ func NNDescent(x []float32, n, d, k int, metric string, seed int64, threads int,
 		tr := &trees[t]
 		parallelTasks(threads, len(tr.leaves)-1, func(w, l int) {
 			pts := tr.perm[tr.leaves[l]:tr.leaves[l+1]]
-			// leaves are tiny: plain dot products beat gathering for SGEMM
+			m := len(pts)
+			bf := &bufs[w]
+			if cap(bf.g) < m*m {
+				bf.g = make([]float32, m*m)
+			}
+			g := bf.g[:m*m]
+			triDist(g, pts, m)
 			for r, p := range pts {
-				xp := row(p)
-				for _, q := range pts[r+1:] {
-					v := sqn[p] + sqn[q] - 2*dot32(xp, row(q))
-					if v < 0 {
-						v = 0
-					}
-					push(int(p), q, v)
-					push(int(q), p, v)
+				for c := r + 1; c < m; c++ {
+					q := pts[c]
+					push(int(p), q, g[r*m+c])
+					push(int(q), p, g[r*m+c])
 				}
 			}
 		})
@@ -280,10 +251,10 @@ func NNDescent(x []float32, n, d, k int, metric string, seed int64, threads int,
 			r := newRNG(useed, 0x66696c6c, uint64(i))
 			for tries := 0; hI[i*kk] < 0 && tries < 4*kk+16; tries++ {
 				j := int32(r.intn(n))
-				push(i, j, sqDist(xi, row(j)))
+				push(i, j, kernels.SqDist(xi, row(j)))
 			}
 			for j := int32(0); hI[i*kk] < 0 && int(j) < n; j++ {
-				push(i, j, sqDist(xi, row(j)))
+				push(i, j, kernels.SqDist(xi, row(j)))
 			}
 		}
 	})
@@ -368,7 +339,12 @@ func NNDescent(x []float32, n, d, k int, metric string, seed int64, threads int,
 					}
 				}
 				m := len(pts)
-				g := gram(&bufs[w], pts, nn)
+				bf := &bufs[w]
+				if cap(bf.g) < nn*m {
+					bf.g = make([]float32, nn*m)
+				}
+				g := bf.g[:nn*m]
+				triDist(g, pts, nn)
 				for a := 0; a < nn; a++ {
 					p := pts[a]
 					for c := a + 1; c < m; c++ {
