@@ -77,34 +77,50 @@ func adamGo(w, g, m, v []float32, c *AdamCoef) {
 // contiguous ranges run in parallel when it is large. The update is
 // element-wise, so the result does not depend on the thread count.
 func AdamUpdateAll(w, g, m, v [][]float32, c *AdamCoef) {
+	forConcat(w, func(i, a, b int) {
+		AdamUpdate(w[i][a:b], g[i][a:b], m[i][a:b], v[i][a:b], c)
+	})
+}
+
+// ZeroAll zeroes every buffer, split over the kernel threads like
+// AdamUpdateAll (gradients of a whole model between steps).
+func ZeroAll(bufs [][]float32) {
+	forConcat(bufs, func(i, a, b int) { clear(bufs[i][a:b]) })
+}
+
+// forConcat calls fn(i, a, b) on pieces [a, b) of the buffers that together
+// cover their concatenation once: in order on the calling goroutine when it
+// is small or Threads() is 1, else as up to Threads() contiguous ranges (a
+// multiple of 16 elements long, so vector kernels see whole vectors) run
+// concurrently.
+func forConcat(bufs [][]float32, fn func(i, a, b int)) {
 	total := 0
-	for _, x := range w {
+	for _, x := range bufs {
 		total += len(x)
 	}
 	t := Threads()
-	if t > 1 && total >= adamParMin {
-		t = min(t, (total+adamParMin/2-1)/(adamParMin/2))
+	if t > 1 && total >= concatParMin {
+		t = min(t, (total+concatParMin/2-1)/(concatParMin/2))
 	}
-	if t <= 1 || total < adamParMin {
-		for i := range w {
-			AdamUpdate(w[i], g[i], m[i], v[i], c)
+	if t <= 1 || total < concatParMin {
+		for i, x := range bufs {
+			fn(i, 0, len(x))
 		}
 		return
 	}
 	per := (total + t - 1) / t
-	per = (per + 15) &^ 15 // whole vectors per range where tensors allow
-	var wg sync.WaitGroup
+	per = (per + 15) &^ 15
 	run := func(lo, hi int) {
 		base := 0
-		for i := range w {
-			n := len(w[i])
-			a, b := max(lo-base, 0), min(hi-base, n)
-			if a < b {
-				AdamUpdate(w[i][a:b], g[i][a:b], m[i][a:b], v[i][a:b], c)
+		for i, x := range bufs {
+			n := len(x)
+			if a, b := max(lo-base, 0), min(hi-base, n); a < b {
+				fn(i, a, b)
 			}
 			base += n
 		}
 	}
+	var wg sync.WaitGroup
 	for s := 1; s < t; s++ {
 		lo, hi := s*per, min(total, (s+1)*per)
 		if lo >= hi {
@@ -120,6 +136,7 @@ func AdamUpdateAll(w, g, m, v [][]float32, c *AdamCoef) {
 	wg.Wait()
 }
 
-// adamParMin is the element count below which AdamUpdateAll stays on one
-// goroutine (starting one costs about a microsecond; 64k elements take tens).
-const adamParMin = 1 << 16
+// concatParMin is the element count below which forConcat stays on one
+// goroutine (starting one costs about a microsecond; 64k elements of Adam
+// take tens).
+const concatParMin = 1 << 16

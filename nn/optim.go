@@ -35,11 +35,11 @@ func NewAdam(params []Param, lr, weightDecay float64) *Adam {
 // Steps is the number of steps taken.
 func (a *Adam) Steps() int { return a.t }
 
-// ZeroGrad zeroes the gradients of all parameters.
+// ZeroGrad zeroes the gradients of all parameters (split over the kernel
+// threads).
 func (a *Adam) ZeroGrad() {
-	for _, p := range a.params {
-		p.ZeroGrad()
-	}
+	a.views()
+	kernels.ZeroAll(a.gs)
 }
 
 // Step applies one update with kernels.AdamUpdateAll: one fused, vectorised
@@ -48,15 +48,20 @@ func (a *Adam) ZeroGrad() {
 func (a *Adam) Step() {
 	a.t++
 	c := kernels.NewAdamCoef(a.LR, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.t)
+	a.views()
+	kernels.AdamUpdateAll(a.ws, a.gs, a.m, a.v, &c)
+}
+
+// views fills ws and gs with the parameters' current Data and Grad slices
+// (re-read every time: a loader may have swapped the buffers).
+func (a *Adam) views() {
 	if a.ws == nil {
 		a.ws = make([][]float32, len(a.params))
 		a.gs = make([][]float32, len(a.params))
 	}
 	for i, p := range a.params {
-		// re-read every step: Restore or a loader may have swapped buffers
 		a.ws[i], a.gs[i] = p.Data, p.Grad
 	}
-	kernels.AdamUpdateAll(a.ws, a.gs, a.m, a.v, &c)
 }
 
 // SGD is torch.optim.SGD (dampening 0, no Nesterov): g = grad +
