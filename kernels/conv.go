@@ -300,7 +300,12 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 		}
 		ws.col = growF32(ws.col, crs*cols)
 		Sgemm(true, false, crs, cols, s.K, 1, w, crs, g, cols, 0, ws.col, cols)
-		ws.c2i = col2imJob{s: s, oh: oh, ow: ow, nb: b, col: ws.col, dx: dx[n0*chw : (n0+b)*chw], tab: ws.table(s)}
+		ws.c2i = col2imJob{s: s, oh: oh, ow: ow, nb: b, col: ws.col, dx: dx[n0*chw : (n0+b)*chw]}
+		if s.StrideH == 1 && s.StrideW == 1 && addRowsFn() != nil && !convCol2imTable {
+			ws.c2i.unit = true
+		} else {
+			ws.c2i.tab = ws.table(s)
+		}
 		parallelRange(&ws.wg, b*s.C, crs*cols, &ws.c2i)
 		ws.c2i = col2imJob{}
 	}
@@ -393,6 +398,9 @@ func weightViaCol(s ConvShape) bool {
 	}
 	return s.K*s.C*s.R*s.S <= 1024 || s.OutH()*s.OutW() >= 2*s.R*s.S
 }
+
+// convCol2imTable keeps col2im on the scalar paths (benchmarks and tests).
+var convCol2imTable = false
 
 // convWeightLayout forces a layout for tests: 1 im2col, 2 im2row, 0 auto.
 var convWeightLayout = 0

@@ -13,6 +13,17 @@ package kernels
 // valid), 2 never.
 var convNHWCMode = 0
 
+// convNHWCCols is the chunk width (pixels) of the channels-last lowering.
+var convNHWCCols = 1024
+
+func chunkNHWC(n, ohw, crs int) int {
+	old := convTargetCols
+	convTargetCols = convNHWCCols
+	nb := chunkOf(n, ohw, crs)
+	convTargetCols = old
+	return nb
+}
+
 // nhwcFwd selects channels-last lowering for the forward and weight-gradient
 // passes: worth it once a channel run is long enough to copy in vectors.
 func nhwcFwd(s ConvShape) bool {
@@ -98,11 +109,12 @@ func dataGeom(s ConvShape) nhwcGeom {
 }
 
 // rowsJob fills im2row rows (units = pixels of the chunk, image-major), each
-// r*s runs of c floats in tap order.
+// r*s runs of c floats in tap order, then with ones a 1 (the bias column).
 type rowsJob struct {
 	g    nhwcGeom
 	xt   []float32 // images, h x w x c
-	rows []float32 // pixels x r*s*c
+	rows []float32 // pixels x r*s*c (+1)
+	ones bool
 }
 
 func (j *rowsJob) runRange(lo, hi int) {
@@ -111,11 +123,18 @@ func (j *rowsJob) runRange(lo, hi int) {
 	ohw := g.oh * g.ow
 	hwc := g.h * g.w * c
 	rsc := g.r * g.s * c
+	ld := rsc
+	if j.ones {
+		ld++
+	}
 	for u := lo; u < hi; u++ {
 		n, p := u/ohw, u%ohw
 		i, jj := p/g.ow, p%g.ow
 		xn := j.xt[n*hwc : (n+1)*hwc]
-		dst := j.rows[u*rsc : (u+1)*rsc]
+		dst := j.rows[u*ld : u*ld+rsc]
+		if j.ones {
+			j.rows[u*ld+rsc] = 1
+		}
 		for r := 0; r < g.r; r++ {
 			var ih, iw0 int
 			if g.dir > 0 {
@@ -160,8 +179,9 @@ func copyRun(d, s []float32) {
 }
 
 // lowerNHWC returns the im2row matrix (nb*oh*ow x r*s*c, columns (tap,
-// channel)) of source images n0..n0+nb-1 (NCHW, c x h x w each).
-func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int) []float32 {
+// channel)) of source images n0..n0+nb-1 (NCHW, c x h x w each); with ones,
+// each row has a final 1 (row stride r*s*c+1) so a bias folds into the GEMM.
+func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int, ones bool) []float32 {
 	chw := g.c * g.h * g.w
 	ws.xt = growF32(ws.xt, nb*chw)
 	ws.nj = nhwcJob{c: g.c, hw: g.h * g.w, src: src[n0*chw : (n0+nb)*chw], dst: ws.xt}
@@ -169,43 +189,47 @@ func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int) []float32 {
 	ws.nj = nhwcJob{}
 	n := nb * g.oh * g.ow
 	rsc := g.r * g.s * g.c
+	if ones {
+		rsc++
+	}
 	ws.col = growF32(ws.col, n*rsc)
-	ws.rj = rowsJob{g: g, xt: ws.xt, rows: ws.col}
+	ws.rj = rowsJob{g: g, xt: ws.xt, rows: ws.col, ones: ones}
 	ws.run(n, n*rsc, &ws.rj)
 	ws.rj = rowsJob{}
 	return ws.col
 }
 
 // forwardNHWC is ConvForward through channels-last lowering:
-// Y (K x pixels) = W' (K x RSC) * rows^T.
+// Y (K x pixels) = [W' bias] (K x RSC+1) * [rows 1]^T.
 func (ws *convWork) forwardNHWC(s ConvShape, x, w, bias, y []float32) {
 	ohw := s.OutH() * s.OutW()
 	kohw := s.K * ohw
 	rs := s.R * s.S
 	crs := s.C * rs
-	ws.wt = growF32(ws.wt, s.K*crs)
+	kk := crs // GEMM depth: the bias is one more
+	if bias != nil {
+		kk++
+	}
+	ws.wt = growF32(ws.wt, s.K*kk)
 	for k := 0; k < s.K; k++ { // W'[k][t][c] = W[k][c][t]
-		transposeTo(ws.wt[k*crs:(k+1)*crs], s.C, w[k*crs:(k+1)*crs], rs, s.C, rs)
+		transposeTo(ws.wt[k*kk:k*kk+crs], s.C, w[k*crs:(k+1)*crs], rs, s.C, rs)
+		if bias != nil {
+			ws.wt[k*kk+crs] = bias[k]
+		}
 	}
 	g := fwdGeom(s)
-	nb := chunkOf(s.N, ohw, crs)
+	nb := chunkNHWC(s.N, ohw, kk)
 	for n0 := 0; n0 < s.N; n0 += nb {
 		b := min(nb, s.N-n0)
 		cols := b * ohw
-		rows := ws.lowerNHWC(g, x, n0, b)
+		rows := ws.lowerNHWC(g, x, n0, b, bias != nil)
 		if b == 1 {
-			yn := y[n0*kohw : (n0+1)*kohw]
-			Sgemm(false, true, s.K, cols, crs, 1, ws.wt, crs, rows, crs, 0, yn, cols)
-			if bias != nil {
-				for k := 0; k < s.K; k++ {
-					addConst(yn[k*ohw:(k+1)*ohw], bias[k])
-				}
-			}
+			Sgemm(false, true, s.K, cols, kk, 1, ws.wt, kk, rows, kk, 0, y[n0*kohw:(n0+1)*kohw], cols)
 			continue
 		}
 		ws.mat = growF32(ws.mat, s.K*cols)
-		Sgemm(false, true, s.K, cols, crs, 1, ws.wt, crs, rows, crs, 0, ws.mat, cols)
-		ws.lay = layoutJob{k: s.K, nb: b, ohw: ohw, mat: ws.mat, nchw: y[n0*kohw : (n0+b)*kohw], bias: bias, toNCHW: true}
+		Sgemm(false, true, s.K, cols, kk, 1, ws.wt, kk, rows, kk, 0, ws.mat, cols)
+		ws.lay = layoutJob{k: s.K, nb: b, ohw: ohw, mat: ws.mat, nchw: y[n0*kohw : (n0+b)*kohw], toNCHW: true}
 		parallelRange(&ws.wg, s.K*b, b*kohw, &ws.lay)
 		ws.lay = layoutJob{}
 	}
@@ -222,11 +246,11 @@ func (ws *convWork) backwardDataNHWC(s ConvShape, dy, w, dx []float32) {
 	ws.wt = growF32(ws.wt, s.K*crs)
 	transposeTo(ws.wt, s.K, w, crs, s.K, crs) // CRS x K
 	g := dataGeom(s)
-	nb := chunkOf(s.N, hw, rsk)
+	nb := chunkNHWC(s.N, hw, rsk)
 	for n0 := 0; n0 < s.N; n0 += nb {
 		b := min(nb, s.N-n0)
 		cols := b * hw
-		rows := ws.lowerNHWC(g, dy, n0, b)
+		rows := ws.lowerNHWC(g, dy, n0, b, false)
 		if b == 1 {
 			Sgemm(false, true, s.C, cols, rsk, 1, ws.wt, rsk, rows, rsk, 0, dx[n0*chw:(n0+1)*chw], cols)
 			continue
@@ -247,13 +271,13 @@ func (ws *convWork) weightNHWC(s ConvShape, x, dy []float32, n0, n1 int, dw []fl
 	crs := s.C * rs
 	ws.dwt = growF32(ws.dwt, s.K*crs)
 	g := fwdGeom(s)
-	nb := chunkOf(n1-n0, ohw, crs)
+	nb := chunkNHWC(n1-n0, ohw, crs)
 	beta := float32(0)
 	for c0 := n0; c0 < n1; c0 += nb {
 		b := min(nb, n1-c0)
 		cols := b * ohw
 		gd := ws.gatherDy(s, dy, c0, b)
-		rows := ws.lowerNHWC(g, x, c0, b)
+		rows := ws.lowerNHWC(g, x, c0, b, false)
 		Sgemm(false, false, s.K, crs, cols, 1, gd, cols, rows, crs, beta, ws.dwt, crs)
 		beta = 1
 	}

@@ -83,3 +83,91 @@ func TestConvNHWCPaths(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkNHWCChunk sweeps the channels-last chunk width on VGG layers at
+// batch 32 (interleaved, GFLOP per CPU-second).
+func BenchmarkNHWCChunk(b *testing.B) {
+	old := convNHWCCols
+	defer func() { convNHWCCols = old }()
+	mk := func(n, c, k, hw int) ConvShape {
+		return ConvShape{N: n, C: c, H: hw, W: hw, K: k, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}
+	}
+	r := rand.New(rand.NewPCG(25, 26))
+	for _, s := range []ConvShape{mk(32, 32, 128, 7), mk(32, 128, 128, 7), mk(32, 256, 256, 3)} {
+		x, w, dy := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen())
+		bias := convRand(r, s.K)
+		y, dx, dw := make([]float32, s.yLen()), make([]float32, s.xLen()), make([]float32, s.WeightLen())
+		flops := 6 * float64(s.N*s.K*s.C*s.R*s.S*s.OutH()*s.OutW())
+		for _, cols := range []int{256, 512, 1024, 2048} {
+			b.Run(fmt.Sprintf("C=%d/K=%d/hw=%d/cols=%d", s.C, s.K, s.H, cols), func(b *testing.B) {
+				convNHWCCols = cols
+				for i := 0; i < b.N; i++ {
+					ConvForward(s, x, w, bias, y)
+					ConvBackwardData(s, dy, w, dx)
+					ConvBackwardWeight(s, x, dy, dw, nil)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// TestAddRows checks addRows (assembly where the path has it) against its
+// pure-Go twin and that nothing outside the rows is touched.
+func TestAddRows(t *testing.T) {
+	old := Path()
+	defer UsePath(old)
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []struct{ rows, n, ldd, lds int }{
+			{1, 1, 1, 1}, {3, 3, 5, 3}, {14, 14, 14, 14}, {13, 12, 14, 14}, {7, 16, 20, 16}, {2, 17, 30, 40}, {28, 28, 28, 28}, {4, 33, 33, 35},
+		} {
+			src := convRand(r, (d.rows-1)*d.lds+d.n)
+			dst := convRand(r, (d.rows-1)*d.ldd+d.n+20)
+			want := append([]float32(nil), dst...)
+			addRowsGo(want, d.ldd, src, d.lds, d.rows, d.n)
+			for i := 0; i < d.rows; i++ { // the twin against a plain sum
+				for j := 0; j < d.n; j++ {
+					if w := dst[i*d.ldd+j] + src[i*d.lds+j]; want[i*d.ldd+j] != w {
+						t.Fatalf("addRowsGo %+v: [%d][%d] = %g, want %g", d, i, j, want[i*d.ldd+j], w)
+					}
+				}
+			}
+			n := (d.rows-1)*d.ldd + d.n
+			addRows(dst[:n], d.ldd, src, d.lds, d.rows, d.n)
+			for i := range dst {
+				if dst[i] != want[i] {
+					t.Fatalf("%s %+v: element %d = %g, want %g", p, d, i, dst[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkCol2imRows: backward-data of the VGG's 16->32 and 32->128 layers
+// at batch 32, col2im by vector row blocks against the scalar paths
+// (interleaved; compare the minima).
+func BenchmarkCol2imRows(b *testing.B) {
+	defer func() { convCol2imTable = false }()
+	mk := func(n, c, k, hw int) ConvShape {
+		return ConvShape{N: n, C: c, H: hw, W: hw, K: k, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}
+	}
+	r := rand.New(rand.NewPCG(29, 30))
+	for _, s := range []ConvShape{mk(32, 16, 32, 14), mk(32, 32, 128, 7)} {
+		w, dy := convRand(r, s.WeightLen()), convRand(r, s.yLen())
+		dx := make([]float32, s.xLen())
+		for rep := 0; rep < 3; rep++ {
+			for _, table := range []bool{false, true} {
+				b.Run(fmt.Sprintf("C=%d/hw=%d/table=%v", s.C, s.H, table), func(b *testing.B) {
+					convCol2imTable = table
+					for i := 0; i < b.N; i++ {
+						ConvBackwardData(s, dy, w, dx)
+					}
+				})
+			}
+		}
+	}
+}

@@ -17,3 +17,12 @@ func transBlock() (func(dst, src *float32, ld, k, rows, w int, alpha float32), i
 	}
 	return nil, 0
 }
+
+// addRowsFn returns the path's strided 2-D add (dst[i*ldd+j] += src[i*lds+j])
+// or nil for the pure-Go loop.
+func addRowsFn() func(dst, src *float32, rows, n, ldd, lds int) {
+	if cur.name == "avx512" {
+		return asm.AddRowsAVX512
+	}
+	return nil
+}

@@ -6,3 +6,6 @@ package kernels
 func transBlock() (func(dst, src *float32, ld, k, rows, w int, alpha float32), int) {
 	return nil, 0
 }
+
+// addRowsFn: no assembly 2-D add on this build.
+func addRowsFn() func(dst, src *float32, rows, n, ldd, lds int) { return nil }

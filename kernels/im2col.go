@@ -174,6 +174,31 @@ type col2imJob struct {
 	col    []float32  // C*R*S x nb*oh*ow
 	dx     []float32  // nb images, overwritten
 	tab    *gatherTab // as im2colJob.tab
+	unit   bool       // stride 1 with a vector addRows: row blocks, no table
+}
+
+// addRows sets dst[i*ldd+j] += src[i*lds+j] for i < rows, j < n.
+func addRows(dst []float32, ldd int, src []float32, lds, rows, n int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	_ = dst[(rows-1)*ldd+n-1]
+	_ = src[(rows-1)*lds+n-1]
+	if fn := addRowsFn(); fn != nil {
+		fn(&dst[0], &src[0], rows, n, ldd, lds)
+		return
+	}
+	addRowsGo(dst, ldd, src, lds, rows, n)
+}
+
+// addRowsGo is addRows in pure Go, the twin of the assembly.
+func addRowsGo(dst []float32, ldd int, src []float32, lds, rows, n int) {
+	for i := 0; i < rows; i++ {
+		d := dst[i*ldd : i*ldd+n]
+		for j, v := range src[i*lds : i*lds+n] {
+			d[j] += v
+		}
+	}
 }
 
 // runRange overwrites input planes [lo, hi) (unit = channel*nb + image) with
@@ -191,6 +216,26 @@ func (j *col2imJob) runRange(lo, hi int) {
 		c, n := p/j.nb, p%j.nb
 		dxp := j.dx[(n*s.C+c)*hw : (n*s.C+c+1)*hw]
 		clear(dxp)
+		if j.unit {
+			// stride 1: each tap adds a shifted block of rows, in the
+			// same (r, q, i, j) order as the loops below
+			for r := 0; r < s.R; r++ {
+				i0, i1 := max(0, s.PadH-r), min(oh, s.H+s.PadH-r)
+				if i1 <= i0 {
+					continue
+				}
+				for q := 0; q < s.S; q++ {
+					j0, j1 := validCols(ow, s.W, 1, s.PadW, q)
+					if j0 == j1 {
+						continue
+					}
+					row := (c*s.R+r)*s.S + q
+					src := j.col[row*cols+n*ohw : row*cols+(n+1)*ohw]
+					addRows(dxp[(i0-s.PadH+r)*s.W+j0-s.PadW+q:], s.W, src[i0*ow+j0:], ow, i1-i0, j1-j0)
+				}
+			}
+			continue
+		}
 		if tab := j.tab; tab != nil {
 			rs := s.R * s.S
 			for tap := 0; tap < rs; tap++ {
