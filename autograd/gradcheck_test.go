@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"remedy/kernels"
 )
 
 // randT returns a leaf tensor with values uniform in [-1,1).
@@ -276,4 +278,70 @@ func TestGradConvFrozenWeight(t *testing.T) {
 	gradcheck(t, "conv frozen weight", []*Tensor{x, b}, func(tp *Tape, in []*Tensor) *Tensor {
 		return tp.Conv2d(in[0], w, in[1], 1, 1)
 	}, defaultGC)
+}
+
+// MaxPool2x2 of a ReLU output that nothing else reads runs one fused
+// backward pass; check it by finite differences (windows entirely negative
+// included: the pooled value is 0 and no gradient flows), and the unfused
+// case (ReLU output read twice) too.
+func TestGradPoolRelu(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, sh := range [][]int{{2, 3, 4, 4}, {1, 2, 5, 7}, {3, 1, 7, 6}} {
+		x := randT(rng, true, sh...)
+		// distinct values 0.05 apart, none within 0.025 of zero
+		for i, p := range rng.Perm(len(x.Data)) {
+			x.Data[i] = float32(p)*0.05 - 0.4 + 0.025
+		}
+		o := gcOpts{h: 1e-3, rtol: 2e-3, atol: 2e-3, maxPoints: 80}
+		var relu *Tensor
+		gradcheck(t, fmt.Sprint("pool(relu) ", sh), []*Tensor{x}, func(tp *Tape, in []*Tensor) *Tensor {
+			relu = tp.ReLU(in[0])
+			return tp.MaxPool2x2(relu)
+		}, o)
+		if relu.Grad != nil {
+			t.Fatalf("%v: the ReLU output got a gradient: the fused pass did not run", sh)
+		}
+		gradcheck(t, fmt.Sprint("pool(relu) read twice ", sh), []*Tensor{x}, func(tp *Tape, in []*Tensor) *Tensor {
+			r := tp.ReLU(in[0])
+			return tp.Add(tp.MaxPool2x2(r), tp.Scale(tp.MaxPool2x2(r), 2))
+		}, o)
+	}
+}
+
+// The fused pool+ReLU backward gives the same bits as the two passes, on
+// one and three threads, with odd sizes.
+func TestPoolReluFusionBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	m := newTinyNet(rng)
+	x := randT(rng, false, 16, 3, 33, 31)
+	labels := make([]int32, 16)
+	for i := range labels {
+		labels[i] = int32(i % 2)
+	}
+	defer kernels.SetThreads(0)
+	for _, th := range []int{1, 3} {
+		kernels.SetThreads(th)
+		run := func(fuse bool) []float32 {
+			fusePoolRelu = fuse
+			defer func() { fusePoolRelu = true }()
+			for _, p := range m.params() {
+				p.ZeroGrad()
+			}
+			tp := NewTape()
+			if err := tp.Backward(tp.CrossEntropy(m.forward(tp, x), labels)); err != nil {
+				t.Fatal(err)
+			}
+			var g []float32
+			for _, p := range m.params() {
+				g = append(g, p.Grad...)
+			}
+			return g
+		}
+		a, b := run(false), run(true)
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("threads %d: gradient %d: %v two passes, %v fused", th, i, a[i], b[i])
+			}
+		}
+	}
 }

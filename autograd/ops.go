@@ -124,6 +124,7 @@ func (tp *Tape) Reshape(x *Tensor, shape ...int) *Tensor {
 	out.Data = x.Data
 	out.Grad = nil
 	out.leaf = false
+	out.node, out.uses = 0, 0
 	out.requiresGrad = x.requiresGrad && !tp.noGrad
 	if out.requiresGrad {
 		tp.record(node{kind: opReshape, a: x, out: out})
@@ -340,6 +341,9 @@ func (tp *Tape) backwardNode(n *node) {
 	case opConv:
 		tp.backwardConv(n)
 	case opMaxPool:
+		if tp.backwardPoolRelu(n) {
+			break
+		}
 		if x.requiresGrad {
 			dx, acc := tp.gradTarget(x)
 			tp.maxPoolBack(x.Shape[0]*x.Shape[1], x.Shape[2], x.Shape[3], dy, n.arg, dx)
@@ -462,4 +466,29 @@ func (tp *Tape) backwardConv(n *node) {
 			}
 		}
 	}
+}
+
+// fusePoolRelu can be turned off by tests to compare with the two passes.
+var fusePoolRelu = true
+
+// backwardPoolRelu handles max-pool n whose input is a ReLU output read by
+// nothing else: the ReLU's input gets dy at each window's winner where the
+// pooled value is > 0 (the winner is the ReLU output there), zero elsewhere,
+// in one pass instead of a dense pool gradient followed by the ReLU mask.
+// The ReLU output's Grad stays nil, so Backward skips the ReLU node. The
+// values are bit-identical to the two passes. It reports whether it did
+// the work.
+func (tp *Tape) backwardPoolRelu(n *node) bool {
+	x := n.a
+	if !fusePoolRelu || x.node == 0 || x.uses != 1 || x.Grad != nil {
+		return false
+	}
+	r := &tp.nodes[x.node-1]
+	if r.kind != opRelu || r.out != x || !r.a.requiresGrad {
+		return false
+	}
+	dx, acc := tp.gradTarget(r.a)
+	tp.maxPoolReluBack(x.Shape[0]*x.Shape[1], x.Shape[2], x.Shape[3], n.out.Grad, n.out.Data, n.arg, dx)
+	tp.flush(r.a, dx, acc)
+	return true
 }

@@ -24,6 +24,7 @@ const (
 	jobReluBack
 	jobMaxPool
 	jobMaxPoolBack
+	jobMaxPoolReluBack
 	jobAdd
 	jobAxpy
 )
@@ -71,6 +72,8 @@ func (j *pjob) run() {
 		kernels.MaxPool2x2(len(j.b)/(j.h/2*(j.w/2)), j.h, j.w, j.a, j.b, j.arg)
 	case jobMaxPoolBack:
 		kernels.MaxPool2x2Backward(len(j.a)/(j.h/2*(j.w/2)), j.h, j.w, j.a, j.arg, j.b)
+	case jobMaxPoolReluBack:
+		kernels.MaxPool2x2ReluBackward(len(j.a)/(j.h/2*(j.w/2)), j.h, j.w, j.a, j.c, j.arg, j.b)
 	case jobAdd:
 		kernels.Add(j.a, j.b, j.c)
 	case jobAxpy:
@@ -91,9 +94,9 @@ func (j pjob) slice(lo, hi int) pjob {
 	case jobMaxPool:
 		in, out := j.h*j.w, j.h/2*(j.w/2)
 		j.a, j.b, j.arg = sub(j.a, in), sub(j.b, out), j.arg[lo*out:hi*out]
-	case jobMaxPoolBack:
+	case jobMaxPoolBack, jobMaxPoolReluBack:
 		in, out := j.h*j.w, j.h/2*(j.w/2)
-		j.a, j.arg, j.b = sub(j.a, out), j.arg[lo*out:hi*out], sub(j.b, in)
+		j.a, j.c, j.arg, j.b = sub(j.a, out), sub(j.c, out), j.arg[lo*out:hi*out], sub(j.b, in)
 	default:
 		j.a, j.b, j.c = sub(j.a, 1), sub(j.b, 1), sub(j.c, 1)
 	}
@@ -153,4 +156,8 @@ func (tp *Tape) add(dst, a, b []float32) {
 
 func (tp *Tape) axpy(alpha float32, x, y []float32) {
 	tp.runPar(pjob{kind: jobAxpy, a: x, b: y, f: alpha}, len(y), len(y))
+}
+
+func (tp *Tape) maxPoolReluBack(planes, h, w int, dy, y []float32, arg []int32, dx []float32) {
+	tp.runPar(pjob{kind: jobMaxPoolReluBack, a: dy, c: y, arg: arg, b: dx, h: h, w: w}, planes, planes*h*w)
 }

@@ -85,6 +85,7 @@ func (tp *Tape) newTensor(shape []int, requiresGrad bool) *Tensor {
 	t.Data = tp.f32.get(numel(shape))
 	t.Grad = nil
 	t.leaf = false
+	t.node, t.uses = 0, 0
 	t.requiresGrad = requiresGrad && !tp.noGrad
 	return t
 }
@@ -133,6 +134,12 @@ type node struct {
 }
 
 func (tp *Tape) record(n node) {
+	for _, in := range [3]*Tensor{n.a, n.b, n.c} {
+		if in != nil && !in.leaf {
+			in.uses++
+		}
+	}
+	n.out.node = int32(len(tp.nodes) + 1)
 	tp.nodes = append(tp.nodes, n)
 }
 
@@ -166,7 +173,8 @@ func (tp *Tape) gradAccum(t *Tensor) []float32 {
 // Backward computes the gradient of the one-element tensor loss with respect
 // to every tensor that requires a gradient. Leaf gradients are accumulated
 // into their Grad buffers (zero them between steps); intermediate gradients
-// live in the arena. It returns an error if loss is not a scalar produced by
+// live in the arena, and a ReLU output read only by a MaxPool2x2 gets none
+// (the two backward passes are fused, see backwardPoolRelu). It returns an error if loss is not a scalar produced by
 // this tape with gradient tracking.
 func (tp *Tape) Backward(loss *Tensor) error {
 	if len(loss.Data) != 1 {

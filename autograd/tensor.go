@@ -20,6 +20,10 @@ type Tensor struct {
 	requiresGrad bool
 	leaf         bool
 	shapeBuf     [4]int
+	// For tape outputs: 1 + the index of the recording node (0: none) and
+	// how many recorded ops read the tensor (lets Backward fuse a ReLU into
+	// the max-pool that is its only consumer).
+	node, uses int32
 }
 
 func numel(shape []int) int {

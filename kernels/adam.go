@@ -77,6 +77,12 @@ func adamGo(w, g, m, v []float32, c *AdamCoef) {
 // contiguous ranges run in parallel when it is large. The update is
 // element-wise, so the result does not depend on the thread count.
 func AdamUpdateAll(w, g, m, v [][]float32, c *AdamCoef) {
+	if concatThreads(w) == 1 { // no closure: it would be allocated
+		for i := range w {
+			AdamUpdate(w[i], g[i], m[i], v[i], c)
+		}
+		return
+	}
 	forConcat(w, func(i, a, b int) {
 		AdamUpdate(w[i][a:b], g[i][a:b], m[i][a:b], v[i][a:b], c)
 	})
@@ -85,7 +91,26 @@ func AdamUpdateAll(w, g, m, v [][]float32, c *AdamCoef) {
 // ZeroAll zeroes every buffer, split over the kernel threads like
 // AdamUpdateAll (gradients of a whole model between steps).
 func ZeroAll(bufs [][]float32) {
+	if concatThreads(bufs) == 1 {
+		for _, b := range bufs {
+			clear(b)
+		}
+		return
+	}
 	forConcat(bufs, func(i, a, b int) { clear(bufs[i][a:b]) })
+}
+
+// concatThreads is how many ranges forConcat splits bufs into.
+func concatThreads(bufs [][]float32) int {
+	total := 0
+	for _, x := range bufs {
+		total += len(x)
+	}
+	t := Threads()
+	if t <= 1 || total < concatParMin {
+		return 1
+	}
+	return min(t, (total+concatParMin/2-1)/(concatParMin/2))
 }
 
 // forConcat calls fn(i, a, b) on pieces [a, b) of the buffers that together
@@ -98,11 +123,8 @@ func forConcat(bufs [][]float32, fn func(i, a, b int)) {
 	for _, x := range bufs {
 		total += len(x)
 	}
-	t := Threads()
-	if t > 1 && total >= concatParMin {
-		t = min(t, (total+concatParMin/2-1)/(concatParMin/2))
-	}
-	if t <= 1 || total < concatParMin {
+	t := concatThreads(bufs)
+	if t == 1 {
 		for i, x := range bufs {
 			fn(i, 0, len(x))
 		}

@@ -225,6 +225,25 @@ func MaxPool2x2Backward(planes, h, w int, dy []float32, arg []int32, dx []float3
 	}
 }
 
+// MaxPool2x2ReluBackward is MaxPool2x2Backward followed by ReluBackward for
+// a pool whose input is a ReLU output: dx gets dy at the recorded winners
+// whose pooled value y is > 0 (NaN is not), zero elsewhere; bit-identical
+// to the two passes, without the dense intermediate gradient.
+func MaxPool2x2ReluBackward(planes, h, w int, dy, y []float32, arg []int32, dx []float32) {
+	oh, ow := h/2, w/2
+	clear(dx[:planes*h*w])
+	for p := 0; p < planes; p++ {
+		dxp := dx[p*h*w : (p+1)*h*w]
+		g := dy[p*oh*ow : (p+1)*oh*ow]
+		yp := y[p*oh*ow : (p+1)*oh*ow]
+		for o, a := range arg[p*oh*ow : (p+1)*oh*ow] {
+			if yp[o] > 0 {
+				dxp[a] += g[o] // += on zero, as the two passes (-0 becomes +0)
+			}
+		}
+	}
+}
+
 // Sum returns the sum of x, accumulated in float64 (four interleaved
 // accumulators, combined in a fixed order).
 func Sum(x []float32) float32 { return float32(sum64(x)) }

@@ -550,3 +550,30 @@ func BenchmarkMaxPool(b *testing.B) {
 		})
 	}
 }
+
+// TestMaxPool2x2ReluBackward: the fused kernel equals ReluBackward after
+// MaxPool2x2Backward bit for bit (pooled values <= 0 and NaN pass nothing).
+func TestMaxPool2x2ReluBackward(t *testing.T) {
+	r := rand.New(rand.NewPCG(39, 40))
+	for trial := 0; trial < 100; trial++ {
+		planes, h, w := 1+r.IntN(3), 2+r.IntN(9), 2+r.IntN(20)
+		x := elemInput(r, planes*h*w)
+		rx := make([]float32, len(x))
+		Relu(rx, x)
+		nout := planes * (h / 2) * (w / 2)
+		y, arg := make([]float32, nout), make([]int32, nout)
+		MaxPool2x2(planes, h, w, rx, y, arg)
+		dy := elemInput(r, nout)
+		want := make([]float32, len(x))
+		MaxPool2x2Backward(planes, h, w, dy, arg, want)
+		ReluBackward(want, want, rx)
+		got, buf := convGuarded(len(x), float32(math.NaN()))
+		MaxPool2x2ReluBackward(planes, h, w, dy, y, arg, got)
+		convCheckGuards(t, "MaxPool2x2ReluBackward", buf)
+		for i := range want {
+			if !same(got[i], want[i]) || math.Signbit(float64(got[i])) != math.Signbit(float64(want[i])) {
+				t.Fatalf("planes=%d h=%d w=%d i=%d: fused %g, two passes %g", planes, h, w, i, got[i], want[i])
+			}
+		}
+	}
+}
