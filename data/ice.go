@@ -59,6 +59,11 @@ type ICEOptions struct {
 	Empty float64    // share of frames without a catheter (default 0.15)
 	Two   float64    // share of the other frames with a second, separate catheter (default 0.2)
 	Types [5]float64 // relative weights of the catheter types; zero = ICETrainTypes
+	// Distinct draws the planted types more consistently apart from
+	// normal catheters (the demo's setting): every tip carries a clear
+	// electrode knob, so normal catheters are rarely mistaken end for end,
+	// while faint catheters are fainter and near-wall ones dimmer.
+	Distinct bool
 }
 
 // ICETrainTypes make the hard image types rare (the planted failure
@@ -70,10 +75,13 @@ var (
 
 // SimICEDemo draws train (55%), val (5%) and test (40%) frames: the hard
 // catheter types rare in train and val, common in test.
-func SimICEDemo(n, size int, seed uint64) *ICESplits {
+func SimICEDemo(n, size int, seed uint64) *ICESplits { return SimICESplits(n, size, seed, false) }
+
+// SimICESplits is SimICEDemo with the Distinct option.
+func SimICESplits(n, size int, seed uint64, distinct bool) *ICESplits {
 	nTest, nVal := MoveCount(0.4, n), MoveCount(0.05, n)
 	nTrain := n - nTest - nVal
-	o := ICEOptions{Size: size, Seed: seed}
+	o := ICEOptions{Size: size, Seed: seed, Distinct: distinct}
 	mk := func(split string, n, first int, types [5]float64) *ICESet {
 		o.N, o.Split, o.First, o.Types = n, split, first, types
 		return SimICE(o)
@@ -380,7 +388,7 @@ func (f *iceFrame) placeTip(t int32) (x, y float64) {
 
 // catheter draws one catheter with its tip at (x, y) and shaft direction
 // dir (radians), and returns it.
-func (f *iceFrame) catheter(t int32, x, y, dir float64) ICEObject {
+func (f *iceFrame) catheter(t int32, x, y, dir float64, distinct bool) ICEObject {
 	n := float64(f.g.n)
 	L := f.uni(0.22, 0.45) * n
 	if t == ICENearProbe {
@@ -395,19 +403,29 @@ func (f *iceFrame) catheter(t int32, x, y, dir float64) ICEObject {
 	amp := f.uni(4, 7)
 	if t == ICENearWall {
 		amp = f.uni(1.5, 3) // against a bright wall the catheter barely stands out
+		if distinct {
+			amp = f.uni(0.8, 1.4)
+		}
 	}
 	var keep func(float64) bool
 	if t == ICEFaint {
 		// Only part of the catheter crosses the plane: the tip region and
 		// a few broken pieces, dim.
 		amp = f.uni(0.5, 0.9)
+		if distinct {
+			amp = f.uni(0.3, 0.5)
+		}
 		cut := f.uni(0.25, 0.5)
 		ph := f.uni(0, 1)
 		keep = func(s float64) bool { return s < cut || math.Mod(s*5+ph, 1) < 0.35 }
 	}
 	f.segment(x, y, tx, ty, w, amp, true, keep)
 	// Tip electrode: a brighter knob.
-	f.segment(x, y, x+0.5*math.Cos(dir), y+0.5*math.Sin(dir), w*1.5, amp*0.6, true, nil)
+	if distinct {
+		f.segment(x, y, x+0.5*math.Cos(dir), y+0.5*math.Sin(dir), w*2.4, amp*1.2, true, nil)
+	} else {
+		f.segment(x, y, x+0.5*math.Cos(dir), y+0.5*math.Sin(dir), w*1.5, amp*0.6, true, nil)
+	}
 	return ICEObject{Type: t, X: float32(x), Y: float32(y), TailX: float32(tx), TailY: float32(ty)}
 }
 
@@ -461,7 +479,7 @@ func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
 				d1 = a - math.Pi/2
 			}
 		}
-		objs = append(objs, f.catheter(t, x, y, d1))
+		objs = append(objs, f.catheter(t, x, y, d1, o.Distinct))
 		switch {
 		case t == ICETouching:
 			// Second tip 0.8-1.3 shaft widths away, shaft from elsewhere.
@@ -471,7 +489,7 @@ func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
 			if !g.inside(x2, y2) {
 				x2, y2 = x-r*math.Cos(a), y-r*math.Sin(a)
 			}
-			objs = append(objs, f.catheter(ICETouching, x2, y2, d1+f.uni(1.2, 2.4)))
+			objs = append(objs, f.catheter(ICETouching, x2, y2, d1+f.uni(1.2, 2.4), o.Distinct))
 		case f.rng.Float64() < o.Two:
 			w := o.Types
 			w[ICETouching] = 0
@@ -479,7 +497,7 @@ func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
 			for try := 0; try < 50; try++ {
 				x2, y2 := f.placeTip(t2)
 				if math.Hypot(x2-x, y2-y) > 0.2*float64(n) || try == 49 {
-					objs = append(objs, f.catheter(t2, x2, y2, f.lateralDir(x2)))
+					objs = append(objs, f.catheter(t2, x2, y2, f.lateralDir(x2), o.Distinct))
 					break
 				}
 			}

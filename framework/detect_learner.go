@@ -92,6 +92,12 @@ type Detector struct {
 	PosWeight float32 // positive-cell weight of the objectness BCE
 	Beta      float32 // smooth L1 parameter of the offset loss
 	ClipNorm  float64
+	// FiredOffsets weights a missed catheter's offset term in its
+	// per-object gradient by its cell's objectness probability: offsets
+	// only decide a detection where the cell fires, so a catheter the cell
+	// does not see at all is embedded by its objectness loss alone instead
+	// of also by where in the cell its tip happens to lie.
+	FiredOffsets bool
 
 	opt     nn.Optimizer
 	tp, inf *autograd.Tape
@@ -123,7 +129,7 @@ func (d *Detector) Clone() Learner {
 		copy(dst[i].T.Data, src[i].T.Data)
 	}
 	out := NewDetector(m, d.Frames, d.Objects, d.Opt)
-	out.Batch, out.PosWeight, out.Beta, out.ClipNorm = d.Batch, d.PosWeight, d.Beta, d.ClipNorm
+	out.Batch, out.PosWeight, out.Beta, out.ClipNorm, out.FiredOffsets = d.Batch, d.PosWeight, d.Beta, d.ClipNorm, d.FiredOffsets
 	return out
 }
 
@@ -399,7 +405,14 @@ func (d *Detector) GradientEmbedding(cases []int, o EmbedOptions, seed uint64, p
 		x, _, _ = f.batch(frames, x, nil, nil)
 		tp.Reset()
 		cls, reg := d.M.Forward(tp, autograd.NewTensor(x, n, 1, s, s))
-		loss, err := nn.ObjectLoss(tp, cls, reg, cell, target, off, tp.Scratch(6*n*hw), d.Beta)
+		var offW []float32
+		if d.FiredOffsets {
+			offW = make([]float32, n)
+			for i := range offW {
+				offW[i] = sigmoid(cls.Data[i*hw+cell[i]])
+			}
+		}
+		loss, err := nn.ObjectLossWeighted(tp, cls, reg, cell, target, off, offW, tp.Scratch(6*n*hw), d.Beta)
 		if err != nil {
 			return nil, 0, fmt.Errorf("gradient embedding: %w", err)
 		}

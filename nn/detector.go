@@ -139,34 +139,47 @@ func ICELoss(tp *autograd.Tape, cls, reg *autograd.Tensor, obj, ctr, scratch []f
 // BackwardPerSample with lossWeight 1 gives per-object gradients. scratch
 // must hold 6*N*H*W floats, owned by the caller until Backward.
 func ObjectLoss(tp *autograd.Tape, cls, reg *autograd.Tensor, cell []int, target, off, scratch []float32, beta float32) (*autograd.Tensor, error) {
+	return ObjectLossWeighted(tp, cls, reg, cell, target, off, nil, scratch, beta)
+}
+
+// ObjectLossWeighted is ObjectLoss with row i's offset term scaled by
+// offW[i] >= 0 (nil: 1 for every row).
+func ObjectLossWeighted(tp *autograd.Tape, cls, reg *autograd.Tensor, cell []int, target, off, offW, scratch []float32, beta float32) (*autograd.Tensor, error) {
 	n := cls.Shape[0]
 	hw := cls.Shape[2] * cls.Shape[3]
-	if len(cell) != n || len(target) != n || len(off) != 2*n || len(scratch) < 6*n*hw || reg.Shape[1] != 2 {
-		return nil, fmt.Errorf("nn: object loss: %d cells, %d targets, %d offsets (scratch %d) for %d rows of %d cells", len(cell), len(target), len(off), len(scratch), n, hw)
+	if len(cell) != n || len(target) != n || len(off) != 2*n || len(scratch) < 6*n*hw || reg.Shape[1] != 2 || offW != nil && len(offW) != n {
+		return nil, fmt.Errorf("nn: object loss: %d cells, %d targets, %d offsets, %d offset weights (scratch %d) for %d rows of %d cells", len(cell), len(target), len(off), len(offW), len(scratch), n, hw)
 	}
 	tObj, mObj := scratch[:n*hw], scratch[n*hw:2*n*hw]
 	tOff, mOff := scratch[2*n*hw:4*n*hw], scratch[4*n*hw:6*n*hw]
 	clear(scratch[:6*n*hw])
-	pos := 0
+	var sumW float32
 	for i, c := range cell {
 		if c < 0 || c >= hw {
 			return nil, fmt.Errorf("nn: object loss: row %d cell %d outside the %d-cell grid", i, c, hw)
 		}
 		mObj[i*hw+c] = 1
 		tObj[i*hw+c] = target[i]
-		if target[i] > 0 {
-			pos++
+		w := float32(1)
+		if offW != nil {
+			w = offW[i]
+			if !(w >= 0) {
+				return nil, fmt.Errorf("nn: object loss: row %d offset weight %v", i, w)
+			}
+		}
+		if target[i] > 0 && w > 0 {
+			sumW += 2 * w
 			for ch := 0; ch < 2; ch++ {
-				mOff[(2*i+ch)*hw+c] = 1
+				mOff[(2*i+ch)*hw+c] = w
 				tOff[(2*i+ch)*hw+c] = off[2*i+ch]
 			}
 		}
 	}
-	// The masked losses are means over the masked entries: rescale to sums
+	// The masked losses are means over the mask weights: rescale to sums
 	// over rows (n rows for BCE; 2 offsets per positive row, averaged).
 	loss := tp.Scale(tp.BCEWithLogits(cls, tObj, mObj), float32(n))
-	if pos > 0 {
-		loss = tp.Add(loss, tp.Scale(tp.SmoothL1(reg, tOff, mOff, beta), float32(pos)))
+	if sumW > 0 {
+		loss = tp.Add(loss, tp.Scale(tp.SmoothL1(reg, tOff, mOff, beta), max(sumW, 1)/2))
 	}
 	return loss, nil
 }

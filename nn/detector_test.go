@@ -239,3 +239,48 @@ func TestObjectLossPerSample(t *testing.T) {
 		t.Fatalf("batched loss %v, sum of rows %v", loss.Item(), sum)
 	}
 }
+
+// TestObjectLossWeighted checks the offset weights against an independent
+// float64 value: row i's loss is its BCE plus offW[i] times the mean smooth
+// L1 of its offsets (weights 0 and 1 included, false alarms unaffected).
+func TestObjectLossWeighted(t *testing.T) {
+	d := NewICEDetector(6)
+	rng := rand.New(rand.NewPCG(7, 7))
+	const n, s, hw, beta = 4, 32, 4, 0.1
+	x := make([]float32, n*s*s)
+	for i := range x {
+		x[i] = float32(rng.Float64())
+	}
+	cell := []int{1, 2, 0, 3}
+	target := []float32{1, 1, 0, 1}
+	off := []float32{0.3, 0.6, 0.9, 0.05, 0, 0, 0.5, 0.5}
+	offW := []float32{0.25, 0, 0.7, 1}
+	tp := autograd.NewTape()
+	cls, reg := d.Forward(tp, autograd.NewTensor(x, n, 1, s, s))
+	loss, err := ObjectLossWeighted(tp, cls, reg, cell, target, off, offW, make([]float32, 6*n*hw), beta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want float64
+	for r := 0; r < n; r++ {
+		xv := float64(cls.Data[r*hw+cell[r]])
+		want += math.Max(xv, 0) - xv*float64(target[r]) + math.Log1p(math.Exp(-math.Abs(xv)))
+		if target[r] == 0 {
+			continue
+		}
+		for ch := 0; ch < 2; ch++ {
+			dd := math.Abs(float64(reg.Data[(2*r+ch)*hw+cell[r]] - off[2*r+ch]))
+			l := dd - 0.5*beta
+			if dd < beta {
+				l = 0.5 * dd * dd / beta
+			}
+			want += float64(offW[r]) * 0.5 * l
+		}
+	}
+	if math.Abs(want-float64(loss.Item())) > 1e-4 {
+		t.Fatalf("loss %v, want %v", loss.Item(), want)
+	}
+	if _, err := ObjectLossWeighted(tp, cls, reg, cell, target, off, []float32{1, -1, 1, 1}, make([]float32, 6*n*hw), beta); err == nil {
+		t.Fatal("a negative offset weight was accepted")
+	}
+}

@@ -37,7 +37,13 @@ func (a *analysisFlags) add(fs interface {
 }
 
 func (a *analysisFlags) config() (framework.AnalyzeConfig, error) {
+	return a.configFor(framework.Methods)
+}
+
+// configFor is config with the methods a task offers ("all" = every one).
+func (a *analysisFlags) configFor(methods []string) (framework.AnalyzeConfig, error) {
 	cfg := framework.DefaultAnalyzeConfig()
+	cfg.Methods = append([]string(nil), methods...)
 	p, err := framework.ProtocolByName(a.protocol)
 	if err != nil {
 		return cfg, err
@@ -57,11 +63,11 @@ func (a *analysisFlags) config() (framework.AnalyzeConfig, error) {
 		cfg.Methods = nil
 		for _, m := range strings.Split(a.methods, ",") {
 			ok := false
-			for _, k := range framework.Methods {
+			for _, k := range methods {
 				ok = ok || k == m
 			}
 			if !ok {
-				return cfg, fmt.Errorf("--method %q: want one of %v or all", m, framework.Methods)
+				return cfg, fmt.Errorf("--method %q: want one of %v or all", m, methods)
 			}
 			cfg.Methods = append(cfg.Methods, m)
 		}
@@ -100,6 +106,9 @@ func classificationJob(m nn.Model, sp *data.Splits, cfg framework.AnalyzeConfig,
 }
 
 func runAnalyze(args []string) error {
+	if taskIs(args, "ice") {
+		return runAnalyzeICE(args) // catheter detection: cmd/remedy/ice.go
+	}
 	fs := newFlags("analyze", "--model FILE --data FILE.npz|DIR|synth --out DIR [flags]",
 		"Finds the model's failure types on the data's analysis (test) split with each method, fine-tunes one\nmodel per type under the Compatibility constraint and scores Learnability and Independence.\nWrites DIR/results.json, DIR/types.csv, DIR/report.md and figures; rerunning resumes.")
 	var a analysisFlags
@@ -160,6 +169,9 @@ func printSummary(r *framework.Results) {
 }
 
 func runRepair(args []string) error {
+	if taskIs(args, "ice") {
+		return runRepairICE(args)
+	}
 	fs := newFlags("repair", "--model FILE --data FILE.npz|DIR|synth --types DIR --out DIR [flags]",
 		"Repairs the model on the failure types of an analysis (DIR from remedy analyze) with each Phase II\nmethod and reports accuracy on every type, on the correct cases and on the whole test set.")
 	var a analysisFlags

@@ -65,9 +65,38 @@ func (f *iceFlags) detectOptions() framework.DetectOptions {
 	return framework.DetectOptions{MatchDist: float32(f.matchDist)}
 }
 
-// iceData simulates the frames and binds them for the detector.
-func iceData(f *iceFlags, seed uint64) (train, val, test *framework.DetFrames, err error) {
-	sp := data.SimICEDemo(f.n, f.size, seed)
+// iceSimName is the --data value naming frames simulated from the seed.
+const iceSimName = "ice-sim"
+
+// iceSimSpec is the --data value of the frames f simulates.
+func iceSimSpec(f *iceFlags) string { return fmt.Sprintf("%s:%d:%d", iceSimName, f.n, f.size) }
+
+// loadICE reads --data for the ICE commands: ice-sim:N:SIZE (the demo's
+// simulated splits, regenerated from the seed) or an ICE .npz written by
+// `remedy train --task ice --save-data`.
+func loadICE(spec string, seed uint64) (*data.ICESplits, error) {
+	if spec == "" {
+		return nil, fmt.Errorf("--data is required (an ICE .npz or %s:N:SIZE)", iceSimName)
+	}
+	if rest, ok := strings.CutPrefix(spec, iceSimName+":"); ok {
+		var n, size int
+		if _, err := fmt.Sscanf(rest, "%d:%d", &n, &size); err != nil {
+			return nil, fmt.Errorf("--data %s: want %s:N:SIZE", spec, iceSimName)
+		}
+		f := iceFlags{n: n, size: size, epochs: 1, batch: 1, lr: 1}
+		if err := f.check(); err != nil {
+			return nil, fmt.Errorf("--data %s: %w", spec, err)
+		}
+		return data.SimICEDemo(n, size, seed), nil
+	}
+	return data.ReadICE(spec)
+}
+
+// bindICE binds the splits for the detector.
+func bindICE(sp *data.ICESplits) (train, val, test *framework.DetFrames, err error) {
+	if sp.Train == nil || sp.Val == nil || sp.Test == nil {
+		return nil, nil, nil, fmt.Errorf("ICE data: want train, val and test splits")
+	}
 	if train, err = framework.NewDetFrames(sp.Train); err != nil {
 		return
 	}
@@ -76,6 +105,11 @@ func iceData(f *iceFlags, seed uint64) (train, val, test *framework.DetFrames, e
 	}
 	test, err = framework.NewDetFrames(sp.Test)
 	return
+}
+
+// iceData simulates the frames and binds them for the detector.
+func iceData(f *iceFlags, seed uint64) (train, val, test *framework.DetFrames, err error) {
+	return bindICE(data.SimICEDemo(f.n, f.size, seed))
 }
 
 // trainICE trains a detector, saving the best epoch to modelPath.
@@ -105,6 +139,7 @@ func runTrainICE(args []string) error {
 	seed := fs.Uint64("seed", 0, "seed of the simulation, initialisation and batch order")
 	threads := fs.Int("threads", 0, "kernel threads (0 = all cores)")
 	clip := fs.Float64("clip", 0, "gradient-norm clip (0 = none)")
+	saveData := fs.String("save-data", "", "also write the simulated frames to this .npz (for analyze/repair --data)")
 	var f iceFlags
 	f.add(fs, 4000, 15)
 	if err := fs.Parse(args); err != nil {
@@ -120,14 +155,20 @@ func runTrainICE(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	train, val, test, err := iceData(&f, *seed)
+	sp := data.SimICEDemo(f.n, f.size, *seed)
+	if *saveData != "" {
+		if err := data.WriteICE(*saveData, sp); err != nil {
+			return err
+		}
+	}
+	train, val, test, err := bindICE(sp)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "simulated ICE frames %dx%d: train %d, val %d, test %d; kernels %s, %d threads\n",
 		f.size, f.size, train.Set.N, val.Set.N, test.Set.N, kernels.Path(), kernels.Threads())
 	modelPath := filepath.Join(*out, "model.safetensors")
-	meta := map[string]string{"arch": "icedet", "data": fmt.Sprintf("ice-sim:%d:%d", f.n, f.size), "task": "ice", "remedy": version}
+	meta := map[string]string{"arch": "icedet", "data": iceSimSpec(&f), "task": "ice", "seed": fmt.Sprint(*seed), "remedy": version}
 	m, tm, err := trainICE(&f, *seed, *clip, train, val, modelPath, meta)
 	if err != nil {
 		return err
@@ -175,11 +216,10 @@ func runDemoICE(args []string) error {
 	if a.maxEpochs == 0 {
 		a.maxEpochs = 6 // keeps the ~50 fine-tuning runs to minutes; --max-epochs overrides
 	}
-	cfg, err := a.config()
+	cfg, err := a.configFor(iceMethods)
 	if err != nil {
 		return err
 	}
-	cfg.Methods = append(append([]string(nil), framework.Methods...), "metadata-location")
 	start := time.Now()
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
@@ -191,7 +231,7 @@ func runDemoICE(args []string) error {
 	fmt.Fprintf(os.Stderr, "simulated ICE frames %dx%d: train %d, val %d, analysis %d; kernels %s, %d threads\n",
 		f.size, f.size, train.Set.N, val.Set.N, test.Set.N, kernels.Path(), kernels.Threads())
 	modelPath := filepath.Join(*out, "model.safetensors")
-	meta := map[string]string{"arch": "icedet", "data": fmt.Sprintf("ice-sim:%d:%d", f.n, f.size), "task": "ice", "remedy": version}
+	meta := map[string]string{"arch": "icedet", "data": iceSimSpec(&f), "task": "ice", "seed": fmt.Sprint(a.seed), "remedy": version}
 	m := nn.NewICEDetector(a.seed)
 	if _, err := nn.LoadModel(modelPath, m.Params()); err == nil {
 		fmt.Fprintf(os.Stderr, "reusing the trained detector in %s\n", modelPath)
@@ -211,14 +251,12 @@ func runDemoICE(args []string) error {
 	if err != nil {
 		return fmt.Errorf("analysis frames: %w", err)
 	}
+	if len(e.F) == 0 {
+		return fmt.Errorf("the detector makes no mistakes on the %d analysis frames: nothing to analyse", test.Set.N)
+	}
 	fmt.Fprintf(os.Stderr, "detector: val F1 %.3f; analysis frames: precision %.3f recall %.3f F1 %.3f (%d TP, %d FP, %d FN)\n", vf, tp, tr, tf, tc.TP, tc.FP, tc.FN)
 	printICEFailures(e)
-	job := &framework.Job{
-		Learner: d, Embedder: d, Eval: e, LabelNames: framework.DetLabelNames, Planted: e.Meta[0].Values,
-		Tile: framework.DetTile(d, e), Config: cfg, Dir: *out,
-		Header:   framework.Results{Version: version, Task: "ice", Data: meta["data"], Model: modelPath},
-		Progress: os.Stderr, SkipFailed: true,
-	}
+	job := iceJob(d, e, cfg, *out, meta["data"], modelPath)
 	if _, err := analyzeAndRepair(job); err != nil {
 		return err
 	}
@@ -252,4 +290,149 @@ func printICEFailures(e *framework.Evaluation) {
 		fmt.Fprintf(os.Stderr, " %s %d/%d;", v, n[i][0], n[i][1])
 	}
 	fmt.Fprintln(os.Stderr)
+}
+
+// iceMethods are the typing methods of detection: both metadata fields.
+var iceMethods = append(append([]string(nil), framework.Methods...), "metadata-location")
+
+// iceJob is the analysis of a detector bound to its analysis frames.
+func iceJob(d *framework.Detector, e *framework.Evaluation, cfg framework.AnalyzeConfig, dir, dataName, modelName string) *framework.Job {
+	return &framework.Job{
+		Learner: d, Embedder: d, Eval: e, LabelNames: framework.DetLabelNames, Planted: e.Meta[0].Values,
+		Tile: framework.DetTile(d, e), Config: cfg, Dir: dir,
+		Header:   framework.Results{Version: version, Task: "ice", Data: dataName, Model: modelName},
+		Progress: os.Stderr, SkipFailed: true,
+	}
+}
+
+// iceAnalysisFlags are the flags analyze and repair take for --task ice.
+type iceAnalysisFlags struct {
+	a                analysisFlags
+	model, data, out string
+	matchDist        float64
+}
+
+func (f *iceAnalysisFlags) add(fs *flag.FlagSet) {
+	f.a.add(fs)
+	fs.String("task", "ice", "ice")
+	fs.StringVar(&f.model, "model", "", "detector file (safetensors, from remedy train --task ice)")
+	fs.StringVar(&f.data, "data", "", "ICE .npz (remedy train --task ice --save-data) or ice-sim:N:SIZE; default: what the model was trained on")
+	fs.StringVar(&f.out, "out", "", "output directory")
+	fs.Float64Var(&f.matchDist, "match-dist", 0, "a prediction is a true positive within this many pixels of a catheter tip (0 = half a grid cell)")
+}
+
+// load reads the detector and its data and evaluates it on the analysis
+// (test) frames.
+func (f *iceAnalysisFlags) load(seedSet bool) (*framework.Detector, *framework.Evaluation, error) {
+	if f.out == "" {
+		return nil, nil, fmt.Errorf("--out is required")
+	}
+	if f.model == "" {
+		return nil, nil, fmt.Errorf("--model is required")
+	}
+	m := nn.NewICEDetector(0)
+	meta, err := nn.LoadModel(f.model, m.Params())
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.data == "" {
+		f.data = meta["data"]
+		if f.data == "" {
+			return nil, nil, fmt.Errorf("--data is required: %s does not record its data", f.model)
+		}
+	}
+	if s, ok := meta["seed"]; ok && !seedSet && strings.HasPrefix(f.data, iceSimName+":") {
+		// Simulated frames must be regenerated with the training seed.
+		if _, err := fmt.Sscan(s, &f.a.seed); err != nil {
+			return nil, nil, fmt.Errorf("%s: seed %q: %v", f.model, s, err)
+		}
+	}
+	sp, err := loadICE(f.data, f.a.seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, _, test, err := bindICE(sp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("data %s: %w", f.data, err)
+	}
+	d, e, err := framework.EvaluateDetector(m, test, framework.DetectOptions{MatchDist: float32(f.matchDist)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("model %s on data %s: %w", f.model, f.data, err)
+	}
+	if len(e.F) == 0 {
+		return nil, nil, fmt.Errorf("model %s makes no mistakes on the %d analysis frames of %s: nothing to analyse", f.model, test.Set.N, f.data)
+	}
+	return d, e, os.MkdirAll(f.out, 0o755)
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+func runAnalyzeICE(args []string) error {
+	fs := newFlags("analyze", "--task ice --model FILE --out DIR [--data FILE.npz|ice-sim:N:SIZE] [flags]",
+		"Finds the detector's failure types (missed catheters and false alarms on the test frames) with each method,\nincluding both metadata baselines (image type, anatomical location), fine-tunes one model per type under the\nCompatibility constraint and scores Learnability and Independence. Writes DIR/results.json, types.csv,\nreport.md and figures; rerunning resumes.")
+	var f iceAnalysisFlags
+	f.add(fs)
+	fs.StringVar(&f.a.methods, "method", "all", "gradient, feature, random, fpfn, metadata (image type), metadata-location, a comma-separated list, or all")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := f.a.configFor(iceMethods)
+	if err != nil {
+		return err
+	}
+	d, e, err := f.load(flagSet(fs, "seed"))
+	if err != nil {
+		return err
+	}
+	cfg.Seed = f.a.seed
+	printICEFailures(e)
+	r, err := iceJob(d, e, cfg, f.out, f.data, f.model).Analyze()
+	if err != nil {
+		return err
+	}
+	printSummary(r)
+	fmt.Printf("results in %s\n", filepath.Join(f.out, "report.md"))
+	return nil
+}
+
+func runRepairICE(args []string) error {
+	fs := newFlags("repair", "--task ice --model FILE --types DIR --out DIR [--data ...] [flags]",
+		"Repairs the detector on the failure types of an analysis (DIR from remedy analyze --task ice) with each\nPhase II method and reports accuracy on every type, on the correct cases and on the whole test set.")
+	var f iceAnalysisFlags
+	f.add(fs)
+	typesDir := fs.String("types", "", "analysis directory (results.json and types.csv)")
+	method := fs.String("method", "gradient", "whose types to repair")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *typesDir == "" {
+		return fmt.Errorf("--types is required")
+	}
+	r, err := framework.ReadResults(filepath.Join(*typesDir, "results.json"))
+	if err != nil {
+		return err
+	}
+	f.a.seed = r.Seed
+	cfg, err := f.a.configFor(iceMethods)
+	if err != nil {
+		return err
+	}
+	d, e, err := f.load(true)
+	if err != nil {
+		return err
+	}
+	job := iceJob(d, e, cfg, f.out, f.data, f.model)
+	if err := framework.LoadTypes(r, *typesDir, *method, job.Eval); err != nil {
+		return err
+	}
+	if err := job.Repair(r, *method, nil); err != nil {
+		return err
+	}
+	printSummary(r)
+	fmt.Printf("results in %s\n", filepath.Join(f.out, "report.md"))
+	return nil
 }

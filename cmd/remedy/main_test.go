@@ -89,3 +89,45 @@ func TestBadInputs(t *testing.T) {
 	err = runRepair([]string{"--model", bad, "--data", "synth:300", "--types", dir, "--out", dir})
 	require.ErrorContains(t, err, "results.json")
 }
+
+// The ICE path on a tiny simulated set: train a detector (saving the
+// frames), analyze and repair it from the saved files.
+func TestICEAnalyzeRepair(t *testing.T) {
+	dir := t.TempDir()
+	train := filepath.Join(dir, "train")
+	frames := filepath.Join(dir, "frames.npz")
+	require.NoError(t, runTrainICE([]string{"--task", "ice", "--n", "200", "--size", "32", "--epochs", "1", "--out", train, "--save-data", frames, "--threads", "2"}))
+	model := filepath.Join(train, "model.safetensors")
+	require.FileExists(t, model)
+	require.FileExists(t, frames)
+
+	an := filepath.Join(dir, "analysis")
+	require.NoError(t, runAnalyze([]string{"--task", "ice", "--model", model, "--data", frames, "--out", an, "--method", "random,fpfn,metadata-location", "--workers", "2", "--max-epochs", "1"}))
+	r := readJSON(t, filepath.Join(an, "results.json"))
+	require.Equal(t, "ice", r["task"])
+	methods := r["methods"].(map[string]any)
+	for _, name := range []string{"random", "fpfn", "metadata-location"} {
+		require.Contains(t, methods, name)
+		mr := methods[name].(map[string]any)
+		for _, key := range []string{"k", "types", "matrix", "learnability", "independence", "compatibility", "summary", "planted_ari"} {
+			require.Contains(t, mr, key, "%s.%s", name, key)
+		}
+	}
+	for _, f := range []string{"types.csv", "report.md", "fig2-matrix-random.png", "fig3d-examples-fpfn.png"} {
+		require.FileExists(t, filepath.Join(an, f))
+	}
+	// The simulated frames regenerate from the model's recorded data and
+	// seed: the same analysis set, so repair accepts the saved types.
+	rep := filepath.Join(dir, "repair")
+	require.NoError(t, runRepair([]string{"--task", "ice", "--model", model, "--types", an, "--out", rep, "--method", "random", "--max-epochs", "1"}))
+	rows := readJSON(t, filepath.Join(rep, "results.json"))["repair"].(map[string]any)["rows"].([]any)
+	require.Len(t, rows, 6)
+	require.FileExists(t, filepath.Join(rep, "fig-repair.png"))
+
+	err := runAnalyze([]string{"--task", "ice", "--model", model, "--data", filepath.Join(dir, "missing.npz"), "--out", an})
+	require.ErrorContains(t, err, "missing.npz")
+	err = runAnalyze([]string{"--task", "ice", "--model", model, "--data", "ice-sim:x", "--out", an})
+	require.ErrorContains(t, err, "ice-sim:N:SIZE")
+	err = runRepair([]string{"--task", "ice", "--model", model, "--types", filepath.Join(dir, "none"), "--out", rep})
+	require.ErrorContains(t, err, "results.json")
+}
