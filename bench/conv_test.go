@@ -190,9 +190,10 @@ func BenchmarkElementwise(b *testing.B) {
 	}
 }
 
-// BenchmarkConvLowering is an A/B of the conv lowerings on the VGG layers at
-// batch 128: each pass with the channels-last lowering (nhwc) and with the
-// channel-major one (nchw), alternated in one process so that the
+// BenchmarkConvLowering is an A/B of the conv methods on the VGG layers at
+// batch 128: each pass by direct convolution (where the pass has one: stride
+// 1 forward and backward-data), with the channels-last lowering (nhwc) and
+// with the channel-major one (nchw), alternated in one process so that the
 // GFLOP/cpu-s figures compare on a busy machine.
 func BenchmarkConvLowering(b *testing.B) {
 	for _, l := range convLayers[:6] {
@@ -222,9 +223,14 @@ func BenchmarkConvLowering(b *testing.B) {
 			for _, m := range []struct {
 				name string
 				mode int
-			}{{"nhwc", 1}, {"nchw", 2}} {
+			}{{"direct", 0}, {"nhwc", 1}, {"nchw", 2}} {
 				b.Run(fmt.Sprintf("layer=%s/pass=%s/lower=%s", l.name, p.name, m.name), func(b *testing.B) {
-					defer kernels.SetConvChannelsLast(kernels.SetConvChannelsLast(m.mode))
+					direct, nhwc := 2, m.mode
+					if m.mode == 0 {
+						direct, nhwc = 1, 0
+					}
+					defer kernels.SetConvDirect(kernels.SetConvDirect(direct))
+					defer kernels.SetConvChannelsLast(kernels.SetConvChannelsLast(nhwc))
 					p.fn()
 					b.ReportAllocs()
 					b.ResetTimer()

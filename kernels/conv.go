@@ -101,6 +101,10 @@ type convWork struct {
 	col, mat []float32
 	xt, wt   []float32 // channels-last images; permuted weights
 	dwt      []float32 // weight gradient in (tap, channel) order
+	offs     []int32   // direct convolution: tap offsets
+	bias16   []float32
+	pads     [][]float32
+	dj       directJob
 	tab      gatherTab
 	serial   bool // running inside a batch-split worker: no nested parallelRange
 	wg       sync.WaitGroup
@@ -230,6 +234,11 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 		return
 	}
 	ws := getConvWork()
+	if kern := useDirectFwd(s); kern != nil {
+		ws.directFwd(s, kern, x, w, bias, y)
+		putConvWork(ws)
+		return
+	}
 	if nhwcFwd(s) {
 		ws.forwardNHWC(s, x, w, bias, y)
 		putConvWork(ws)
@@ -284,6 +293,11 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 		return
 	}
 	ws := getConvWork()
+	if kern := useDirectData(s); kern != nil {
+		ws.directData(s, kern, dy, w, dx)
+		putConvWork(ws)
+		return
+	}
 	if nhwcData(s) {
 		ws.backwardDataNHWC(s, dy, w, dx)
 		putConvWork(ws)

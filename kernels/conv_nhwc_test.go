@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -167,6 +168,52 @@ func BenchmarkCol2imRows(b *testing.B) {
 						ConvBackwardData(s, dy, w, dx)
 					}
 				})
+			}
+		}
+	}
+}
+
+// TestConvDirect16 checks the assembly direct-convolution row kernel against
+// its Go twin (FMAs in the same order; the twin's float64 FMA may round
+// differently in rare double-rounding cases, hence the tiny tolerance).
+func TestConvDirect16(t *testing.T) {
+	old := Path()
+	defer UsePath(old)
+	r := rand.New(rand.NewPCG(31, 32))
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		kern := directKernel()
+		if kern == nil {
+			continue
+		}
+		for _, d := range []struct{ taps, n, kn int }{{1, 1, 1}, {27, 16, 16}, {27, 12, 16}, {144, 14, 16}, {9, 7, 5}, {300, 16, 3}, {0, 16, 16}} {
+			in := convRand(r, 4000)
+			offs := make([]int32, d.taps)
+			for i := range offs {
+				offs[i] = int32(r.IntN(4000 - 16))
+			}
+			w := convRand(r, d.taps*16+1)
+			bias := convRand(r, 16)
+			const ldo = 37
+			got := make([]float32, 16*ldo+16)
+			want := make([]float32, len(got))
+			for i := range got {
+				got[i], want[i] = -9, -9
+			}
+			var op, wp *int32
+			if d.taps > 0 {
+				op, wp = &offs[0], &offs[0]
+			} else {
+				op, wp = new(int32), new(int32)
+			}
+			kern(&got[0], ldo, &in[0], op, d.taps, &w[0], d.n, d.kn, &bias[0])
+			convDirect16Go(&want[0], ldo, &in[0], wp, d.taps, &w[0], d.n, d.kn, &bias[0])
+			for i := range got {
+				if diff := math.Abs(float64(got[i] - want[i])); diff > 1e-6*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("%s %+v: element %d (channel %d, pixel %d) = %g, want %g", p, d, i, i/ldo, i%ldo, got[i], want[i])
+				}
 			}
 		}
 	}

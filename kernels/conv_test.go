@@ -189,9 +189,9 @@ func awkwardShapes() []ConvShape {
 // withChunking runs f under several chunk policies, so multi-image chunks
 // and the single-image no-copy paths are both exercised on small shapes.
 func withChunking(t *testing.T, f func(t *testing.T)) {
-	oldT, oldM, oldS, oldTh, oldV, oldP, oldN := convTargetCols, convMaxColFloats, convSmallOW, Threads(), convWeightLayout, convPointwiseMin, convNHWCMode
+	oldT, oldM, oldS, oldTh, oldV, oldP, oldN, oldD := convTargetCols, convMaxColFloats, convSmallOW, Threads(), convWeightLayout, convPointwiseMin, convNHWCMode, convDirectMode
 	defer func() {
-		convTargetCols, convMaxColFloats, convSmallOW, convWeightLayout, convPointwiseMin, convNHWCMode = oldT, oldM, oldS, oldV, oldP, oldN
+		convTargetCols, convMaxColFloats, convSmallOW, convWeightLayout, convPointwiseMin, convNHWCMode, convDirectMode = oldT, oldM, oldS, oldV, oldP, oldN, oldD
 		SetThreads(oldTh)
 	}()
 	for i, p := range []struct{ target, max, small, threads int }{
@@ -209,8 +209,10 @@ func withChunking(t *testing.T, f func(t *testing.T)) {
 		default:
 			convWeightLayout = 2 // im2row
 		}
-		convNHWCMode = []int{1, 2, 0}[i%3] // channels-last lowering forced, off, automatic
-		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d,threads=%d,nhwc=%d", p.target, p.max, p.small, p.threads, convNHWCMode), f)
+		// channels-last lowering and direct convolution forced (1), off (2), automatic (0)
+		convNHWCMode = []int{1, 2, 0, 1, 2, 0, 1}[i]
+		convDirectMode = []int{2, 1, 0, 2, 1, 1, 0}[i]
+		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d,threads=%d,nhwc=%d,direct=%d", p.target, p.max, p.small, p.threads, convNHWCMode, convDirectMode), f)
 	}
 }
 

@@ -26,3 +26,11 @@ func addRowsFn() func(dst, src *float32, rows, n, ldd, lds int) {
 	}
 	return nil
 }
+
+// directKernel returns the assembly direct-convolution row kernel, or nil.
+func directKernel() func(out *float32, ldo int, in *float32, offs *int32, taps int, w *float32, n, kn int, bias *float32) {
+	if cur.name == "avx512" {
+		return asm.ConvDirect16AVX512
+	}
+	return nil
+}

@@ -9,3 +9,8 @@ func transBlock() (func(dst, src *float32, ld, k, rows, w int, alpha float32), i
 
 // addRowsFn: no assembly 2-D add on this build.
 func addRowsFn() func(dst, src *float32, rows, n, ldd, lds int) { return nil }
+
+// directKernel: no assembly direct convolution on this build.
+func directKernel() func(out *float32, ldo int, in *float32, offs *int32, taps int, w *float32, n, kn int, bias *float32) {
+	return nil
+}

@@ -7,3 +7,10 @@ package asm
 //
 //go:noescape
 func AddRowsAVX512(dst, src *float32, rows, n, ldd, lds int)
+
+// ConvDirect16AVX512 computes one row segment of a direct convolution:
+// out[kk*ldo+p] = bias[kk] + sum_t w[t*16+kk]*in[offs[t]+p] for p < n <= 16,
+// kk < kn <= 16, taps summed in order with FMAs. Needs AVX-512F.
+//
+//go:noescape
+func ConvDirect16AVX512(out *float32, ldo int, in *float32, offs *int32, taps int, w *float32, n, kn int, bias *float32)

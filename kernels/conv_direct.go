@@ -1,0 +1,232 @@
+package kernels
+
+import (
+	"math"
+	"unsafe"
+)
+
+// Direct convolution for layers with few output channels (the VGG's 3->16
+// and 16->32 layers, and backward-data into 16 channels), where a GEMM of
+// the lowered input has too few rows to pay for lowering and packing it.
+// Each image is copied into zero-padded planes; a kernel call then produces
+// 16 output channels x up to 16 pixels of one output row, loading each input
+// vector once per tap and reusing it for all 16 channels. Stride 1 only.
+
+// convDirectMode forces the choice for tests: 0 automatic, 1 always (where
+// valid; the Go kernel on paths without the assembly), 2 never.
+var convDirectMode = 0
+
+type directFunc = func(out *float32, ldo int, in *float32, offs *int32, taps int, w *float32, n, kn int, bias *float32)
+
+// directFor returns the kernel to use, nil for none.
+func directFor(mode int) directFunc {
+	if fn := directKernel(); fn != nil {
+		return fn
+	}
+	if mode == 1 {
+		return convDirect16Go
+	}
+	return nil
+}
+
+// directFits: 8..32 output channels (a 16-channel block at least half used)
+// and at most 512 taps (a block's weights, 32 KiB, stay in L1). Measured at
+// batch 128 on one core: 3->16x28 forward 109 GFLOP/cpu-s against 44 lowered,
+// 16->32x14 forward 114 against 56-61, its backward-data 111 against 61; but
+// 74 against 129 for 32->128 (K = 128) and 71 against 95 for backward-data
+// of 32->128 (1152 taps), 24 against 45 for backward-data into 3 channels.
+func directFits(kout, taps, ow int) bool {
+	return kout >= 8 && kout <= 32 && taps <= 512 && ow >= 8
+}
+
+// useDirectFwd selects direct convolution for the forward pass.
+func useDirectFwd(s ConvShape) directFunc {
+	if s.StrideH != 1 || s.StrideW != 1 || convDirectMode == 2 {
+		return nil
+	}
+	if convDirectMode == 1 {
+		return directFor(1)
+	}
+	if directFits(s.K, s.C*s.R*s.S, s.OutW()) {
+		return directFor(0)
+	}
+	return nil
+}
+
+// useDirectData: backward-data as a direct conv of dy (stride 1, padding at
+// most the filter size minus one).
+func useDirectData(s ConvShape) directFunc {
+	if s.StrideH != 1 || s.StrideW != 1 || s.PadH > s.R-1 || s.PadW > s.S-1 || convDirectMode == 2 {
+		return nil
+	}
+	if convDirectMode == 1 {
+		return directFor(1)
+	}
+	if directFits(s.C, s.K*s.R*s.S, s.W) {
+		return directFor(0)
+	}
+	return nil
+}
+
+// convDirect16Go is the pure-Go twin of ConvDirect16AVX512.
+func convDirect16Go(out *float32, ldo int, in *float32, offs *int32, taps int, w *float32, n, kn int, bias *float32) {
+	b := unsafe.Slice(bias, 16)
+	ws := unsafe.Slice(w, taps*16)
+	os := unsafe.Slice(offs, taps)
+	for kk := 0; kk < kn; kk++ {
+		o := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(out), kk*ldo*4)), n)
+		for p := 0; p < n; p++ {
+			acc := b[kk]
+			for t := 0; t < taps; t++ {
+				x := *(*float32)(unsafe.Add(unsafe.Pointer(in), (int(os[t])+p)*4))
+				acc = float32(math.FMA(float64(x), float64(ws[t*16+kk]), float64(acc)))
+			}
+			o[p] = acc
+		}
+	}
+}
+
+// directJob runs the direct convolution of src (n images, cin planes of
+// hin x win) into out (kout planes of oh x ow each), split into parts of
+// whole images; part g pads into pads[g].
+type directJob struct {
+	kern           directFunc
+	n, parts       int
+	cin, hin, win  int
+	pt, pl, hp, wp int // padding above / left of the source in the padded planes, their size
+	src            []float32
+	kout, oh, ow   int
+	offs           []int32   // per tap: offset in the padded image
+	wt             []float32 // ceil(kout/16) blocks x taps x 16
+	bias           []float32 // ceil(kout/16)*16
+	out            []float32
+	pads           [][]float32
+}
+
+func (j *directJob) runRange(lo, hi int) {
+	taps := len(j.offs)
+	plane := j.hp * j.wp
+	ohw := j.oh * j.ow
+	for g := lo; g < hi; g++ {
+		xp := j.pads[g]
+		for n := g * j.n / j.parts; n < (g+1)*j.n/j.parts; n++ {
+			src := j.src[n*j.cin*j.hin*j.win : (n+1)*j.cin*j.hin*j.win]
+			clear(xp)
+			for c := 0; c < j.cin; c++ {
+				for i := 0; i < j.hin; i++ {
+					copy(xp[c*plane+(i+j.pt)*j.wp+j.pl:], src[(c*j.hin+i)*j.win:(c*j.hin+i+1)*j.win])
+				}
+			}
+			on := j.out[n*j.kout*ohw : (n+1)*j.kout*ohw]
+			for kb := 0; kb*16 < j.kout; kb++ {
+				kn := min(16, j.kout-kb*16)
+				wk, bk := &j.wt[kb*taps*16], &j.bias[kb*16]
+				for i := 0; i < j.oh; i++ {
+					for j0 := 0; j0 < j.ow; j0 += 16 {
+						nn := min(16, j.ow-j0)
+						_ = on[(kb*16+kn-1)*ohw+i*j.ow+j0+nn-1]
+						j.kern(&on[kb*16*ohw+i*j.ow+j0], ohw, &xp[i*j.wp+j0], &j.offs[0], taps, wk, nn, kn, bk)
+					}
+				}
+			}
+		}
+	}
+}
+
+// direct runs j (its weights, offsets and bias already set) over the batch.
+func (ws *convWork) direct(j *directJob) {
+	parts := max(1, min(Threads(), j.n))
+	if ws.serial {
+		parts = 1
+	}
+	j.parts = parts
+	size := j.cin*j.hp*j.wp + 16 // slack: masked loads never need it, but keep it cheap to reason about
+	for len(ws.pads) < parts {
+		ws.pads = append(ws.pads, nil)
+	}
+	for g := 0; g < parts; g++ {
+		ws.pads[g] = growF32(ws.pads[g], size)
+	}
+	j.pads = ws.pads[:parts]
+	ws.run(parts, j.n*j.kout*j.oh*j.ow*len(j.offs), j)
+	*j = directJob{}
+}
+
+// directFwd is ConvForward by direct convolution.
+func (ws *convWork) directFwd(s ConvShape, kern directFunc, x, w, bias, y []float32) {
+	crs := s.C * s.R * s.S
+	hp, wp := s.H+2*s.PadH, s.W+2*s.PadW
+	kb := (s.K + 15) / 16
+	ws.offs = growI32(ws.offs, crs)
+	for c := 0; c < s.C; c++ {
+		for r := 0; r < s.R; r++ {
+			for q := 0; q < s.S; q++ {
+				ws.offs[(c*s.R+r)*s.S+q] = int32(c*hp*wp + r*wp + q)
+			}
+		}
+	}
+	ws.wt = growF32(ws.wt, kb*crs*16)
+	ws.bias16 = growF32(ws.bias16, kb*16)
+	clear(ws.wt)
+	clear(ws.bias16)
+	for k := 0; k < s.K; k++ {
+		blk := ws.wt[(k/16)*crs*16:]
+		for t := 0; t < crs; t++ {
+			blk[t*16+k%16] = w[k*crs+t]
+		}
+		if bias != nil {
+			ws.bias16[k] = bias[k]
+		}
+	}
+	ws.dj = directJob{kern: kern, n: s.N, cin: s.C, hin: s.H, win: s.W, pt: s.PadH, pl: s.PadW, hp: hp, wp: wp,
+		src: x, kout: s.K, oh: s.OutH(), ow: s.OutW(), offs: ws.offs[:crs], wt: ws.wt, bias: ws.bias16, out: y}
+	ws.direct(&ws.dj)
+}
+
+// directData is ConvBackwardData as a direct convolution of dy padded by
+// R-1-PadH (S-1-PadW) with the flipped, channel-transposed weights.
+func (ws *convWork) directData(s ConvShape, kern directFunc, dy, w, dx []float32) {
+	oh, ow := s.OutH(), s.OutW()
+	rs := s.R * s.S
+	taps := s.K * rs
+	pt, pl := s.R-1-s.PadH, s.S-1-s.PadW
+	hp, wp := oh+2*pt, ow+2*pl
+	cb := (s.C + 15) / 16
+	ws.offs = growI32(ws.offs, taps)
+	for k := 0; k < s.K; k++ {
+		for r := 0; r < s.R; r++ {
+			for q := 0; q < s.S; q++ {
+				ws.offs[(k*s.R+r)*s.S+q] = int32(k*hp*wp + r*wp + q)
+			}
+		}
+	}
+	ws.wt = growF32(ws.wt, cb*taps*16)
+	ws.bias16 = growF32(ws.bias16, cb*16)
+	clear(ws.wt)
+	clear(ws.bias16)
+	crs := s.C * rs
+	for k := 0; k < s.K; k++ {
+		for c := 0; c < s.C; c++ {
+			blk := ws.wt[(c/16)*taps*16:]
+			src := w[k*crs+c*rs : k*crs+(c+1)*rs]
+			for r := 0; r < s.R; r++ {
+				for q := 0; q < s.S; q++ {
+					// tap (k, r, q) of the padded dy meets weight (R-1-r, S-1-q)
+					blk[((k*s.R+r)*s.S+q)*16+c%16] = src[(s.R-1-r)*s.S+s.S-1-q]
+				}
+			}
+		}
+	}
+	ws.dj = directJob{kern: kern, n: s.N, cin: s.K, hin: oh, win: ow, pt: pt, pl: pl, hp: hp, wp: wp,
+		src: dy, kout: s.C, oh: s.H, ow: s.W, offs: ws.offs[:taps], wt: ws.wt, bias: ws.bias16, out: dx}
+	ws.direct(&ws.dj)
+}
+
+// SetConvDirect forces direct convolution on (1) or off (2), or restores the
+// automatic per-shape choice (0), returning the previous setting; for A/B
+// benchmarks. On (1) uses the Go kernel where the path has no assembly.
+func SetConvDirect(mode int) int {
+	old := convDirectMode
+	convDirectMode = mode
+	return old
+}
