@@ -260,25 +260,21 @@ func layoutChunks(g *Graph, n, threads int) []int {
 // twin edgeGo (same results).
 func optimizeLayout16(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 	threads := min(defaultThreads(p.Threads), n)
+	L := &layout16{emb: emb, n: n, dim: dim, g: g, asm: edgeAsm(),
+		c: newLayoutConsts(p.A, p.B, p.RepulsionStrength, dim)}
 	eps := EpochsPerSample(g.Data, p.NEpochs)
-	nE := len(eps)
-	nextSample := make([]float64, nE)
-	epn := make([]float64, nE)
-	nextNeg := make([]float64, nE)
+	L.sched = make([]edgeSched, len(eps))
 	nsr := float64(p.NegativeSampleRate)
-	for e := range eps {
-		nextSample[e] = eps[e]
-		if eps[e] < 0 { // zero weight: never sampled
-			nextSample[e] = math.Inf(1)
+	for e, v := range eps {
+		s := &L.sched[e]
+		s.eps, s.next, s.epn = v, v, v/nsr
+		s.nextNeg = s.epn
+		if v < 0 { // zero weight: never sampled
+			s.next = math.Inf(1)
 		}
-		epn[e] = eps[e] / nsr
-		nextNeg[e] = epn[e]
 	}
 	bounds := layoutChunks(g, n, threads)
-	negBufs := make([][]int32, threads)
-	for w := range negBufs {
-		negBufs[w] = make([]int32, 0, 64)
-	}
+	lanes := make([][layoutWays]lane, threads)
 	// The snapshot's rows are 16 lanes (64 bytes), aligned to cache lines:
 	// the negative samples read random rows.
 	snapBuf := make([]float32, n*kLanes+16)
@@ -286,47 +282,117 @@ func optimizeLayout16(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 	if a := uintptr(unsafe.Pointer(&snapBuf[0])) % 64; a != 0 {
 		off = int(64-a) / 4
 	}
-	snap := snapBuf[off : off+n*kLanes]
-	c := newLayoutConsts(p.A, p.B, p.RepulsionStrength, dim)
-	asm := edgeAsm()
-	seed := uint64(p.Seed)
+	L.snap = snapBuf[off : off+n*kLanes]
+	seedKey := splitmix(uint64(p.Seed))
 	for epoch := 0; epoch < p.NEpochs; epoch++ {
-		c.setAlpha(float32(p.LearningRate*(1-float64(epoch)/float64(p.NEpochs))), dim)
-		fe := float64(epoch)
+		L.c.setAlpha(float32(p.LearningRate*(1-float64(epoch)/float64(p.NEpochs))), dim)
+		L.fe = float64(epoch)
+		L.epochKey = splitmix(seedKey ^ uint64(epoch)) // newRNG(seed, epoch, e) = {splitmix(epochKey ^ e)}
 		for i := 0; i < n; i++ {
-			copy(snap[i*kLanes:i*kLanes+dim], emb[i*dim:(i+1)*dim])
+			copy(L.snap[i*kLanes:i*kLanes+dim], emb[i*dim:(i+1)*dim])
 		}
 		parallelTasks(threads, len(bounds)-1, func(w, ch int) {
-			negs := negBufs[w]
-			defer func() { negBufs[w] = negs }()
-			var cur [kLanes]float32
-			for j := bounds[ch]; j < bounds[ch+1]; j++ {
-				row := emb[j*dim : (j+1)*dim]
-				copy(cur[:], row)
-				for e := g.Indptr[j]; e < g.Indptr[j+1]; e++ {
-					if nextSample[e] > fe {
-						continue
-					}
-					nextSample[e] += eps[e]
-					negs = negs[:0]
-					if nneg := int((fe - nextNeg[e]) / epn[e]); nneg > 0 {
-						r := newRNG(seed, uint64(epoch), uint64(e))
-						for s := 0; s < nneg; s++ {
-							if k := r.intn(n); k != j {
-								negs = append(negs, int32(k))
-							}
-						}
-						nextNeg[e] += float64(nneg) * epn[e]
-					}
-					k := int(g.Indices[e])
-					if asm {
-						edgeAVX512(&cur[0], &snap[0], k, unsafe.SliceData(negs), len(negs), c)
-					} else {
-						edgeGo(&cur, snap, k, negs, c)
-					}
-				}
-				copy(row, cur[:dim])
-			}
+			L.run(&lanes[w], bounds[ch], bounds[ch+1])
 		})
 	}
+}
+
+// layoutWays is how many vertices a worker advances in turn: one vertex's
+// edges form a chain of dependent updates, and alternating between
+// independent chains lets the CPU overlap them. A vertex's result does not
+// depend on which others it is interleaved with.
+const layoutWays = 4
+
+// layout16 is the state of optimizeLayout16 shared by its workers.
+type layout16 struct {
+	emb      []float32
+	n, dim   int
+	g        *Graph
+	snap     []float32
+	sched    []edgeSched
+	c        *layoutConsts
+	asm      bool
+	fe       float64 // current epoch
+	epochKey uint64
+}
+
+// edgeSched is umap-learn's sampling schedule of one edge (its
+// epochs_per_sample, epoch_of_next_sample, epochs_per_negative_sample and
+// epoch_of_next_negative_sample), kept together: one cache line holds two
+// edges' schedules.
+type edgeSched struct{ next, eps, nextNeg, epn float64 }
+
+// lane is one vertex in progress: its row and its next edge.
+type lane struct {
+	j, e, end int
+	cur       [kLanes]float32
+	negs      []int32
+}
+
+// run updates the vertices [lo, hi) for the current epoch.
+func (L *layout16) run(ls *[layoutWays]lane, lo, hi int) {
+	next := lo
+	load := func(l *lane) bool {
+		if next >= hi {
+			l.j = -1
+			return false
+		}
+		l.j, l.e, l.end = next, L.g.Indptr[next], L.g.Indptr[next+1]
+		l.cur = [kLanes]float32{}
+		copy(l.cur[:], L.emb[next*L.dim:(next+1)*L.dim])
+		next++
+		return true
+	}
+	for i := range ls {
+		load(&ls[i])
+	}
+	for busy := true; busy; {
+		busy = false
+		for i := range ls {
+			l := &ls[i]
+			if l.j < 0 {
+				continue
+			}
+			if !L.step(l) {
+				copy(L.emb[l.j*L.dim:(l.j+1)*L.dim], l.cur[:L.dim])
+				if !load(l) {
+					continue
+				}
+			}
+			busy = true
+		}
+	}
+}
+
+// step applies l's next due edge; false when there is none left.
+func (L *layout16) step(l *lane) bool {
+	e := l.e
+	for e < l.end && L.sched[e].next > L.fe {
+		e++
+	}
+	if e >= l.end {
+		l.e = e
+		return false
+	}
+	l.e = e + 1
+	s := &L.sched[e]
+	s.next += s.eps
+	negs := l.negs[:0]
+	if nneg := int((L.fe - s.nextNeg) / s.epn); nneg > 0 {
+		r := rng{splitmix(L.epochKey ^ uint64(e))}
+		for s := 0; s < nneg; s++ {
+			if k := r.intn(L.n); k != l.j {
+				negs = append(negs, int32(k))
+			}
+		}
+		s.nextNeg += float64(nneg) * s.epn
+	}
+	l.negs = negs
+	k := int(L.g.Indices[e])
+	if L.asm {
+		edgeAVX512(&l.cur[0], &L.snap[0], k, unsafe.SliceData(negs), len(negs), L.c)
+	} else {
+		edgeGo(&l.cur, L.snap, k, negs, L.c)
+	}
+	return true
 }

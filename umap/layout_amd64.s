@@ -60,11 +60,12 @@ TEXT ·edgeAVX512(SB), NOSPLIT, $0-48
 	VBROADCASTSS  C_FOUR(R10), Z12
 	VBROADCASTSS  C_MFOUR(R10), Z13
 	VMOVUPS       (DI), Z0
+	VMOVAPS       Z0, Z14              // c0: every pair is computed at the start position
 
 	// attraction towards row k
 	SHLQ    $6, DX
 	VMOVUPS (SI)(DX*1), Z1
-	VSUBPS  Z1, Z0, Z2
+	VSUBPS  Z1, Z14, Z2
 	VMULPS  Z2, Z2, Z3
 	HSUM16
 	VXORPS   X9, X9, X9
@@ -91,7 +92,6 @@ attract:
 
 	TESTQ R9, R9
 	JEQ   done
-	VMOVAPS      Z0, Z14               // c0: position after the attraction
 	VBROADCASTSS C_ALPHA(R10), Z11
 
 negloop:

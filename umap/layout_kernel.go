@@ -78,15 +78,18 @@ func clamp4(v float32) float32 {
 	return v
 }
 
-// edgeGo applies one sampled edge (j, k) to cur, the 16-lane row of j: the
-// attractive step towards snap row k, then one repulsive step from each
-// snap row in negs, all computed at the position after the attraction and
-// applied in order. snap rows are 16 floats apart.
+// edgeGo applies one sampled edge (j, k) to cur, the 16-lane row of j: an
+// attractive step towards snap row k and one repulsive step from each snap
+// row in negs. All of them are computed at cur's position before the edge
+// (so the CPU can overlap them; umap-learn moves cur between them, a
+// difference far below the SGD noise) and applied in that order. snap rows
+// are 16 floats apart.
 func edgeGo(cur *[kLanes]float32, snap []float32, k int, negs []int32, c *layoutConsts) {
 	var diff, q [kLanes]float32
+	c0 := *cur
 	o := (*[kLanes]float32)(snap[k*kLanes : k*kLanes+kLanes])
 	for t := range diff {
-		diff[t] = cur[t] - o[t]
+		diff[t] = c0[t] - o[t]
 		q[t] = diff[t] * diff[t]
 	}
 	d2 := hsum16(&q)
@@ -99,7 +102,6 @@ func edgeGo(cur *[kLanes]float32, snap []float32, k int, negs []int32, c *layout
 	for t := range cur {
 		cur[t] += float32(clamp4(gc*diff[t]) * c.alpha2)
 	}
-	c0 := *cur
 	for _, kn := range negs {
 		o := (*[kLanes]float32)(snap[int(kn)*kLanes : int(kn)*kLanes+kLanes])
 		for t := range diff {

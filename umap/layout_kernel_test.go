@@ -23,7 +23,8 @@ func TestLayoutConstsOffsets(t *testing.T) {
 }
 
 // edgeRef is an independent float64 transcription of one edge's update
-// (umap-learn's formulas, exact powers, explicit clipping).
+// (umap-learn's formulas, exact powers, explicit clipping), every pair
+// evaluated at the position before the edge.
 func edgeRef(cur []float64, snap []float32, dim, k int, negs []int32, a, b, gamma, alpha float64) {
 	d2 := 0.0
 	for t := 0; t < dim; t++ {
@@ -35,10 +36,10 @@ func edgeRef(cur []float64, snap []float32, dim, k int, negs []int32, a, b, gamm
 		gc = -2 * a * b * math.Pow(d2, b-1) / (a*math.Pow(d2, b) + 1)
 	}
 	clip := func(v float64) float64 { return math.Max(-4, math.Min(4, v)) }
-	for t := 0; t < dim; t++ {
-		cur[t] += 2 * clip(gc*(cur[t]-float64(snap[k*kLanes+t]))) * alpha
-	}
 	c0 := append([]float64(nil), cur...)
+	for t := 0; t < dim; t++ {
+		cur[t] += 2 * clip(gc*(c0[t]-float64(snap[k*kLanes+t]))) * alpha
+	}
 	for _, kn := range negs {
 		o := snap[int(kn)*kLanes:]
 		d2 := 0.0
