@@ -60,9 +60,10 @@ type ICEOptions struct {
 	Two   float64    // share of the other frames with a second, separate catheter (default 0.2)
 	Types [5]float64 // relative weights of the catheter types; zero = ICETrainTypes
 	// Distinct draws the planted types more consistently apart from
-	// normal catheters (the demo's setting): every tip carries a clear
-	// electrode knob, so normal catheters are rarely mistaken end for end,
-	// while faint catheters are fainter and near-wall ones dimmer.
+	// normal catheters (the demo's setting): tips carry a clear electrode
+	// knob (except in the near field's ringing), so normal catheters are
+	// rarely mistaken end for end, while faint catheters are fainter and
+	// near-wall ones dimmer.
 	Distinct bool
 }
 
@@ -421,7 +422,7 @@ func (f *iceFrame) catheter(t int32, x, y, dir float64, distinct bool) ICEObject
 	}
 	f.segment(x, y, tx, ty, w, amp, true, keep)
 	// Tip electrode: a brighter knob.
-	if distinct {
+	if distinct && t != ICENearProbe { // the near field's ringing hides a near-probe knob
 		f.segment(x, y, x+0.5*math.Cos(dir), y+0.5*math.Sin(dir), w*2.4, amp*1.2, true, nil)
 	} else {
 		f.segment(x, y, x+0.5*math.Cos(dir), y+0.5*math.Sin(dir), w*1.5, amp*0.6, true, nil)

@@ -224,3 +224,30 @@ func TestICEFileRoundTrip(t *testing.T) {
 		t.Fatal("want an error for a non-ICE file")
 	}
 }
+
+// Distinct keeps the layout of each frame's first catheter and makes faint
+// catheters fainter: their shaft next to the tip is darker than without it.
+func TestICEDistinct(t *testing.T) {
+	o := ICEOptions{N: 200, Size: 64, Seed: 5, Types: [5]float64{0, 0, 1, 0, 0}, Empty: 1e-9, Two: 1e-9}
+	a := SimICE(o)
+	o.Distinct = true
+	b := SimICE(o)
+	var sa, sb float64
+	for i := 0; i < o.N; i++ {
+		if len(a.Objects[i]) == 0 || len(b.Objects[i]) == 0 {
+			t.Fatalf("frame %d has no catheter", i)
+		}
+		pa, pb := a.Objects[i][0], b.Objects[i][0]
+		if pa.X != pb.X || pa.Y != pb.Y || pa.Type != ICEFaint || pb.Type != ICEFaint {
+			t.Fatalf("frame %d: tips %+v and %+v", i, pa, pb)
+		}
+		// a shaft point past the tip's knob, within the drawn part
+		x, y := pa.X+0.22*(pa.TailX-pa.X), pa.Y+0.22*(pa.TailY-pa.Y)
+		j := int(y+0.5)*o.Size + int(x+0.5)
+		sa += float64(a.Frame(i)[j])
+		sb += float64(b.Frame(i)[j])
+	}
+	if !(sb < sa) {
+		t.Fatalf("distinct faint shafts are not darker: mean %v vs %v", sb/float64(o.N), sa/float64(o.N))
+	}
+}

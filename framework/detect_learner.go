@@ -98,6 +98,11 @@ type Detector struct {
 	// does not see at all is embedded by its objectness loss alone instead
 	// of also by where in the cell its tip happens to lie.
 	FiredOffsets bool
+	// BalanceLayers scales each weight's block of the gradient embedding to
+	// unit root-mean-square row norm over the embedded objects, so every
+	// conv layer weighs the same in the distances (the last blocks' large
+	// gradients otherwise decide the clustering alone). On by default.
+	BalanceLayers bool
 
 	opt     nn.Optimizer
 	tp, inf *autograd.Tape
@@ -116,7 +121,7 @@ const (
 // NewDetector binds m to frames (objects may be nil while training).
 func NewDetector(m *nn.ResDetector, frames *DetFrames, objects []DetObject, o DetectOptions) *Detector {
 	d := &Detector{M: m, Frames: frames, Objects: objects, Opt: o.withDefaults(frames.Stride), Batch: 64,
-		PosWeight: DetPosWeight, Beta: DetBeta}
+		PosWeight: DetPosWeight, Beta: DetBeta, BalanceLayers: true}
 	d.SetOptimizer(1e-4, 0)
 	return d
 }
@@ -129,7 +134,7 @@ func (d *Detector) Clone() Learner {
 		copy(dst[i].T.Data, src[i].T.Data)
 	}
 	out := NewDetector(m, d.Frames, d.Objects, d.Opt)
-	out.Batch, out.PosWeight, out.Beta, out.ClipNorm, out.FiredOffsets = d.Batch, d.PosWeight, d.Beta, d.ClipNorm, d.FiredOffsets
+	out.Batch, out.PosWeight, out.Beta, out.ClipNorm, out.FiredOffsets, out.BalanceLayers = d.Batch, d.PosWeight, d.Beta, d.ClipNorm, d.FiredOffsets, d.BalanceLayers
 	return out
 }
 
@@ -430,7 +435,37 @@ func (d *Detector) GradientEmbedding(cases []int, o EmbedOptions, seed uint64, p
 	if progress != nil {
 		fmt.Fprintln(progress)
 	}
+	if d.BalanceLayers {
+		balanceBlocks(sink.emb, len(cases), sink.D, sink.offs)
+	}
 	return sink.emb, sink.D, nil
+}
+
+// balanceBlocks scales each column block [offs[b], offs[b+1]) of the n x dim
+// matrix x to unit root-mean-square row norm (all-zero blocks stay zero).
+func balanceBlocks(x []float32, n, dim int, offs []int) {
+	for b, lo := range offs {
+		hi := dim
+		if b+1 < len(offs) {
+			hi = offs[b+1]
+		}
+		var ss float64
+		for i := 0; i < n; i++ {
+			for _, v := range x[i*dim+lo : i*dim+hi] {
+				ss += float64(v) * float64(v)
+			}
+		}
+		if ss == 0 {
+			continue
+		}
+		sc := float32(math.Sqrt(float64(n) / ss))
+		for i := 0; i < n; i++ {
+			row := x[i*dim+lo : i*dim+hi]
+			for j := range row {
+				row[j] *= sc
+			}
+		}
+	}
 }
 
 // FeatureEmbedding returns, per object, each residual block's output

@@ -88,9 +88,39 @@ func TestDetectorGradientEmbeddingPerObject(t *testing.T) {
 		t.Fatalf("need catheters and false alarms, have %v (%d cases)", kinds, len(e.Cases))
 	}
 	o := EmbedOptions{Out: 20, Chunk: 5000, Batch: 3} // batches split frames and kinds
+	d.BalanceLayers = false
 	emb, dim, err := d.GradientEmbedding(cases, o, 9, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Balanced: every weight's block is the raw block times one positive
+	// factor, with root-mean-square row norm 1.
+	d.BalanceLayers = true
+	bal, _, err := d.GradientEmbedding(cases, o, 9, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := 0
+	for _, w := range m.ConvWeights() {
+		bs, outs := rproj.Chunked([]int{w.T.Numel()}, o.Chunk, o.Out)
+		b, _ := rproj.NewBlocks(bs, outs, 1)
+		hi := lo + b.DOut()
+		var ss, raw, dot float64
+		for r := range cases {
+			for j := lo; j < hi; j++ {
+				v, u := float64(bal[r*dim+j]), float64(emb[r*dim+j])
+				ss += v * v
+				raw += u * u
+				dot += u * v
+			}
+		}
+		if rms := math.Sqrt(ss / float64(len(cases))); math.Abs(rms-1) > 1e-4 {
+			t.Fatalf("%s: balanced block has RMS row norm %v", w.Name, rms)
+		}
+		if c := dot / math.Sqrt(ss*raw); math.Abs(c-1) > 1e-5 {
+			t.Fatalf("%s: balanced block is not a positive multiple of the raw one (cosine %v)", w.Name, c)
+		}
+		lo = hi
 	}
 	weights := m.ConvWeights()
 	s := f.Set.Size
