@@ -102,6 +102,7 @@ type convWork struct {
 	xt, wt   []float32 // channels-last images; permuted weights
 	dwt      []float32 // weight gradient in (tap, channel) order
 	offs     []int32   // direct convolution: tap offsets
+	part     []float32 // direct weight gradient: lane-wise partial sums
 	bias16   []float32
 	pads     [][]float32
 	dj       directJob
@@ -371,6 +372,10 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 // weightRange adds the weight gradient of images [n0, n1) to dw.
 func (ws *convWork) weightRange(s ConvShape, x, dy []float32, n0, n1 int, dw []float32) {
 	if n1 <= n0 {
+		return
+	}
+	if kern := useDirectWeight(s); kern != nil {
+		ws.directWeight(s, kern, x, dy, n0, n1, dw)
 		return
 	}
 	if nhwcFwd(s) {

@@ -218,3 +218,86 @@ func TestConvDirect16(t *testing.T) {
 		}
 	}
 }
+
+// TestWgradDirect16 checks the assembly direct weight-gradient kernel
+// against its Go twin.
+func TestWgradDirect16(t *testing.T) {
+	old := Path()
+	defer UsePath(old)
+	r := rand.New(rand.NewPCG(33, 34))
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		kern := wgradKernel()
+		if kern == nil {
+			continue
+		}
+		for _, d := range []struct{ rows, ow, wp int }{{1, 1, 1}, {28, 28, 30}, {14, 14, 16}, {3, 16, 18}, {5, 33, 35}, {7, 7, 9}, {0, 5, 7}} {
+			ldy := max(1, d.rows*d.ow) + 3
+			dy := convRand(r, 16*ldy)
+			x := convRand(r, max(1, d.rows)*d.wp)
+			got := convRand(r, 256)
+			want := append([]float32(nil), got...)
+			kern(&got[0], &dy[0], ldy, &x[0], d.rows, d.ow, d.wp)
+			wgradDirect16Go(&want[0], &dy[0], ldy, &x[0], d.rows, d.ow, d.wp)
+			for i := range got {
+				if diff := math.Abs(float64(got[i] - want[i])); diff > 1e-6*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("%s %+v: part[%d] = %g, want %g", p, d, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestConvDirectShapes runs the direct passes (forced, so the Go kernels
+// run on paths without the assembly) on awkward stride-1 shapes with 16 or
+// 32 output channels against the float64 references.
+func TestConvDirectShapes(t *testing.T) {
+	old, oldMode, oldTh := Path(), convDirectMode, Threads()
+	defer func() { UsePath(old); convDirectMode = oldMode; SetThreads(oldTh) }()
+	r := rand.New(rand.NewPCG(35, 36))
+	var shapes []ConvShape
+	for len(shapes) < 24 {
+		s := ConvShape{N: 1 + r.IntN(3), C: []int{1, 3, 16, 17}[r.IntN(4)], H: 1 + r.IntN(20), W: 1 + r.IntN(20),
+			K: []int{16, 32, 8, 17}[r.IntN(4)], R: []int{1, 3, 5}[r.IntN(3)], S: []int{1, 3}[r.IntN(2)],
+			StrideH: 1, StrideW: 1, PadH: r.IntN(3), PadW: r.IntN(3)}
+		if s.Valid() == nil {
+			shapes = append(shapes, s)
+		}
+	}
+	convDirectMode = 1
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range shapes {
+			SetThreads(1 + i%3)
+			x, w, dy, bias := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen()), convRand(r, s.K)
+			want, mag := convFwd64(s, x, w, bias)
+			y := make([]float32, s.yLen())
+			ConvForward(s, x, w, bias, y)
+			convClose(t, fmt.Sprintf("%s fwd %+v", p, s), y, want, mag, s.C*s.R*s.S)
+			wantDx, magDx := convBwdData64(s, dy, w)
+			dx := make([]float32, s.xLen())
+			ConvBackwardData(s, dy, w, dx)
+			convClose(t, fmt.Sprintf("%s bwd_data %+v", p, s), dx, wantDx, magDx, s.K*s.R*s.S)
+			per, magPer, _ := convBwdWeight64(s, x, dy)
+			wl := s.WeightLen()
+			wantW, magW := make([]float64, wl), make([]float64, wl)
+			for j := range wantW {
+				wantW[j], magW[j] = 0.5, 0.5
+				for n := 0; n < s.N; n++ {
+					wantW[j] += per[n*wl+j]
+					magW[j] += magPer[n*wl+j]
+				}
+			}
+			dw := make([]float32, wl)
+			for j := range dw {
+				dw[j] = 0.5
+			}
+			ConvBackwardWeight(s, x, dy, dw, nil)
+			convClose(t, fmt.Sprintf("%s bwd_weight %+v", p, s), dw, wantW, magW, s.N*s.OutH()*s.OutW())
+		}
+	}
+}

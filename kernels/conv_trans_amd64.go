@@ -34,3 +34,11 @@ func directKernel() func(out *float32, ldo int, in *float32, offs *int32, taps i
 	}
 	return nil
 }
+
+// wgradKernel returns the assembly direct weight-gradient kernel, or nil.
+func wgradKernel() func(part, dy *float32, ldy int, x *float32, rows, ow, wp int) {
+	if cur.name == "avx512" {
+		return asm.WgradDirect16AVX512
+	}
+	return nil
+}

@@ -14,3 +14,6 @@ func addRowsFn() func(dst, src *float32, rows, n, ldd, lds int) { return nil }
 func directKernel() func(out *float32, ldo int, in *float32, offs *int32, taps int, w *float32, n, kn int, bias *float32) {
 	return nil
 }
+
+// wgradKernel: no assembly direct weight gradient on this build.
+func wgradKernel() func(part, dy *float32, ldy int, x *float32, rows, ow, wp int) { return nil }

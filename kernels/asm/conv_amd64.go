@@ -14,3 +14,11 @@ func AddRowsAVX512(dst, src *float32, rows, n, ldd, lds int)
 //
 //go:noescape
 func ConvDirect16AVX512(out *float32, ldo int, in *float32, offs *int32, taps int, w *float32, n, kn int, bias *float32)
+
+// WgradDirect16AVX512 adds, lane by lane, one filter tap's weight-gradient
+// products for 16 output channels: part[kk*16+l] += sum over i < rows and
+// 16-wide segments j0 < ow of dy[kk*ldy+i*ow+j0+l]*x[i*wp+j0+l] (pixels
+// j0+l >= ow skipped). Needs AVX-512F.
+//
+//go:noescape
+func WgradDirect16AVX512(part *float32, dy *float32, ldy int, x *float32, rows, ow, wp int)
