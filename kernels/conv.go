@@ -106,6 +106,8 @@ type convWork struct {
 	bias16   []float32
 	pads     [][]float32
 	dj       directJob
+	bj       biasJob
+	pj       permJob
 	tab      gatherTab
 	serial   bool // running inside a batch-split worker: no nested parallelRange
 	wg       sync.WaitGroup
@@ -345,8 +347,8 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 	if s.N == 0 || s.K == 0 || ohw == 0 {
 		return
 	}
+	ws := getConvWork()
 	if crs > 0 {
-		ws := getConvWork()
 		if t := splitThreads(s); t > 1 {
 			ws.split = convSplitJob{s: s, x: x, dy: dy, dw: dw, t: t}
 			wl := s.WeightLen()
@@ -362,11 +364,13 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 		} else {
 			ws.weightRange(s, x, dy, 0, s.N, dw)
 		}
-		putConvWork(ws)
 	}
 	if db != nil {
-		biasGrad(s, dy, db)
+		ws.bj = biasJob{s: s, dy: dy, db: db}
+		ws.run(s.K, s.N*s.K*ohw, &ws.bj) // channels are independent sums
+		ws.bj = biasJob{}
 	}
+	putConvWork(ws)
 }
 
 // weightRange adds the weight gradient of images [n0, n1) to dw.
@@ -474,11 +478,17 @@ func (j *convSplitJob) runRange(lo, hi int) {
 	}
 }
 
-// biasGrad adds sum over images and pixels of dy to db, accumulating each
-// channel in float64 in image order.
-func biasGrad(s ConvShape, dy, db []float32) {
+// biasJob adds, for channels k (units), the sum over images and pixels of dy
+// to db[k], accumulating in float64 in image order.
+type biasJob struct {
+	s      ConvShape
+	dy, db []float32
+}
+
+func (j *biasJob) runRange(lo, hi int) {
+	s, dy, db := j.s, j.dy, j.db
 	ohw := s.OutH() * s.OutW()
-	for k := 0; k < s.K; k++ {
+	for k := lo; k < hi; k++ {
 		var acc float64
 		for n := 0; n < s.N; n++ {
 			acc += sum64(dy[(n*s.K+k)*ohw : (n*s.K+k+1)*ohw])

@@ -281,13 +281,27 @@ func (ws *convWork) weightNHWC(s ConvShape, x, dy []float32, n0, n1 int, dw []fl
 		Sgemm(false, false, s.K, crs, cols, 1, gd, cols, rows, crs, beta, ws.dwt, crs)
 		beta = 1
 	}
-	for k := 0; k < s.K; k++ {
-		src := ws.dwt[k*crs : (k+1)*crs]
-		dst := dw[k*crs : (k+1)*crs]
-		for c := 0; c < s.C; c++ {
-			d := dst[c*rs : (c+1)*rs]
+	ws.pj = permJob{c: s.C, rs: rs, src: ws.dwt[:s.K*crs], dst: dw}
+	ws.run(s.K, s.K*crs, &ws.pj)
+	ws.pj = permJob{}
+}
+
+// permJob adds weights in (tap, channel) order to dst in (channel, tap)
+// order, for output channels (units) lo..hi.
+type permJob struct {
+	c, rs    int
+	src, dst []float32
+}
+
+func (j *permJob) runRange(lo, hi int) {
+	crs := j.c * j.rs
+	for k := lo; k < hi; k++ {
+		src := j.src[k*crs : (k+1)*crs]
+		dst := j.dst[k*crs : (k+1)*crs]
+		for c := 0; c < j.c; c++ {
+			d := dst[c*j.rs : (c+1)*j.rs]
 			for t := range d {
-				d[t] += src[t*s.C+c]
+				d[t] += src[t*j.c+c]
 			}
 		}
 	}
