@@ -345,3 +345,39 @@ func TestPoolReluFusionBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// SpatialMean and its backward split by planes over threads when large:
+// the same bits as serially, and the gradient checked by finite differences
+// on the split path.
+func TestSpatialMeanSplit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 15))
+	x := randT(rng, true, 4, 16, 32, 33) // 67,584 elements: above parMin
+	r := randT(rng, false, 4, 16)
+	defer kernels.SetThreads(0)
+	run := func(split bool) ([]float32, []float32) {
+		kernels.SetThreads(3)
+		splitElementwise = split
+		defer func() { splitElementwise = true }()
+		x.ZeroGrad()
+		tp := NewTape()
+		y := tp.SpatialMean(x)
+		if err := tp.Backward(tp.Dot(y, r.Data)); err != nil {
+			t.Fatal(err)
+		}
+		return append([]float32(nil), y.Data...), append([]float32(nil), x.Grad...)
+	}
+	y0, g0 := run(false)
+	y1, g1 := run(true)
+	for i := range y0 {
+		if math.Float32bits(y0[i]) != math.Float32bits(y1[i]) {
+			t.Fatalf("mean %d: %v serial, %v split", i, y0[i], y1[i])
+		}
+	}
+	for i := range g0 {
+		if math.Float32bits(g0[i]) != math.Float32bits(g1[i]) {
+			t.Fatalf("gradient %d: %v serial, %v split", i, g0[i], g1[i])
+		}
+	}
+	kernels.SetThreads(3)
+	gradcheck(t, "spatial mean split", []*Tensor{x}, func(tp *Tape, in []*Tensor) *Tensor { return tp.SpatialMean(in[0]) }, defaultGC)
+}

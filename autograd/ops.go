@@ -100,7 +100,7 @@ func (tp *Tape) SpatialMean(x *Tensor) *Tensor {
 		panic(fmt.Sprintf("autograd: SpatialMean needs N,C,H,W, got %v", x.Shape))
 	}
 	out := tp.newTensor(x.Shape[:2], x.requiresGrad)
-	kernels.SpatialMean(out.Data, x.Data, x.Shape[0]*x.Shape[1], x.Shape[2]*x.Shape[3])
+	tp.spatialMean(out.Data, x.Data, x.Shape[0]*x.Shape[1], x.Shape[2]*x.Shape[3])
 	if out.requiresGrad {
 		tp.record(node{kind: opSpatialMean, a: x, out: out})
 	}
@@ -367,15 +367,7 @@ func (tp *Tape) backwardNode(n *node) {
 		}
 	case opSpatialMean:
 		dx, acc := tp.gradTarget(x)
-		hw := x.Shape[2] * x.Shape[3]
-		inv := 1 / float32(hw)
-		for p, g := range dy {
-			v := g * inv
-			row := dx[p*hw : (p+1)*hw]
-			for i := range row {
-				row[i] = v
-			}
-		}
+		tp.spatialMeanBack(dx, dy, len(dy), x.Shape[2]*x.Shape[3])
 		tp.flush(x, dx, acc)
 	case opReshape:
 		if x.Grad == nil {

@@ -27,6 +27,8 @@ const (
 	jobMaxPoolReluBack
 	jobAdd
 	jobAxpy
+	jobSpatialMean
+	jobSpatialMeanBack
 )
 
 type pjob struct {
@@ -78,6 +80,10 @@ func (j *pjob) run() {
 		kernels.Add(j.a, j.b, j.c)
 	case jobAxpy:
 		kernels.Axpy(j.f, j.a, j.b)
+	case jobSpatialMean:
+		kernels.SpatialMean(j.a, j.b, len(j.a), j.w)
+	case jobSpatialMeanBack:
+		kernels.SpatialMeanBackward(j.a, j.b, len(j.b), j.w)
 	}
 }
 
@@ -97,6 +103,10 @@ func (j pjob) slice(lo, hi int) pjob {
 	case jobMaxPoolBack, jobMaxPoolReluBack:
 		in, out := j.h*j.w, j.h/2*(j.w/2)
 		j.a, j.c, j.arg, j.b = sub(j.a, out), sub(j.c, out), j.arg[lo*out:hi*out], sub(j.b, in)
+	case jobSpatialMean: // a: one mean per plane, b: planes of w elements
+		j.a, j.b = sub(j.a, 1), sub(j.b, j.w)
+	case jobSpatialMeanBack: // a: planes of w elements, b: one gradient per plane
+		j.a, j.b = sub(j.a, j.w), sub(j.b, 1)
 	default:
 		j.a, j.b, j.c = sub(j.a, 1), sub(j.b, 1), sub(j.c, 1)
 	}
@@ -160,4 +170,12 @@ func (tp *Tape) axpy(alpha float32, x, y []float32) {
 
 func (tp *Tape) maxPoolReluBack(planes, h, w int, dy, y []float32, arg []int32, dx []float32) {
 	tp.runPar(pjob{kind: jobMaxPoolReluBack, a: dy, c: y, arg: arg, b: dx, h: h, w: w}, planes, planes*h*w)
+}
+
+func (tp *Tape) spatialMean(dst, x []float32, planes, hw int) {
+	tp.runPar(pjob{kind: jobSpatialMean, a: dst[:planes], b: x, w: hw}, planes, planes*hw)
+}
+
+func (tp *Tape) spatialMeanBack(dx, dy []float32, planes, hw int) {
+	tp.runPar(pjob{kind: jobSpatialMeanBack, a: dx, b: dy[:planes], w: hw}, planes, planes*hw)
 }

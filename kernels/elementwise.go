@@ -256,6 +256,20 @@ func SpatialMean(dst, x []float32, planes, hw int) {
 	}
 }
 
+// SpatialMeanBackward sets every element of plane p of dx (planes of size
+// hw) to dy[p]/hw, the gradient of SpatialMean.
+func SpatialMeanBackward(dx, dy []float32, planes, hw int) {
+	inv := 1 / float32(hw)
+	dx = dx[:planes*hw]
+	for p, g := range dy[:planes] {
+		v := g * inv
+		row := dx[p*hw : (p+1)*hw]
+		for i := range row {
+			row[i] = v
+		}
+	}
+}
+
 // SoftmaxCrossEntropy computes, for n rows of c logits, the per-row loss
 // -log softmax(logits)[label] into loss (length n) and, when grad is non-nil,
 // softmax - onehot(label) into grad (n x c). It is stable for large logits

@@ -536,6 +536,7 @@ func BenchmarkMaxPool(b *testing.B) {
 		x := convRand(r, planes*s.hw*s.hw)
 		nout := planes * (s.hw / 2) * (s.hw / 2)
 		y, arg, dx := make([]float32, nout), make([]int32, nout), make([]float32, len(x))
+		MaxPool2x2(planes, s.hw, s.hw, x, y, arg) // real winners for the backward runs
 		b.Run(fmt.Sprintf("fwd/%dx%d", s.c, s.hw), func(b *testing.B) {
 			b.SetBytes(int64(4 * (len(x) + 2*nout)))
 			for i := 0; i < b.N; i++ {
@@ -546,6 +547,12 @@ func BenchmarkMaxPool(b *testing.B) {
 			b.SetBytes(int64(4 * (len(x) + 2*nout)))
 			for i := 0; i < b.N; i++ {
 				MaxPool2x2Backward(planes, s.hw, s.hw, y, arg, dx)
+			}
+		})
+		b.Run(fmt.Sprintf("bwdrelu/%dx%d", s.c, s.hw), func(b *testing.B) {
+			b.SetBytes(int64(4 * (len(x) + 3*nout)))
+			for i := 0; i < b.N; i++ {
+				MaxPool2x2ReluBackward(planes, s.hw, s.hw, y, y, arg, dx)
 			}
 		})
 	}
