@@ -260,7 +260,7 @@ func layoutChunks(g *Graph, n, threads int) []int {
 // twin edgeGo (same results).
 func optimizeLayout16(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 	threads := min(defaultThreads(p.Threads), n)
-	L := &layout16{emb: emb, n: n, dim: dim, g: g, asm: edgeAsm(),
+	L := &layout16{emb: emb, n: n, dim: dim, g: g, asm: useAVX512(),
 		c: newLayoutConsts(p.A, p.B, p.RepulsionStrength, dim)}
 	eps := EpochsPerSample(g.Data, p.NEpochs)
 	L.sched = make([]edgeSched, len(eps))

@@ -103,7 +103,7 @@ func TestEdgeKernel(t *testing.T) {
 				t.Fatalf("trial %d dim %d: lane %d = %v, float64 reference %v", trial, dim, i, g[i], ref[i])
 			}
 		}
-		if edgeAsm() {
+		if useAVX512() {
 			s := cur
 			var np *int32
 			if len(negs) > 0 {
@@ -115,7 +115,88 @@ func TestEdgeKernel(t *testing.T) {
 			}
 		}
 	}
-	if !edgeAsm() {
+	if !useAVX512() {
 		t.Log("no AVX-512 path: only the Go twin was checked")
+	}
+}
+
+func TestVec64(t *testing.T) {
+	r := newRNG(9)
+	for n := 0; n < 100; n++ {
+		x, y := make([]float64, n), make([]float64, n)
+		for i := range x {
+			x[i], y[i] = r.norm(), r.norm()
+		}
+		var want, mag float64
+		for i := range x {
+			want += x[i] * y[i]
+			mag += math.Abs(x[i] * y[i])
+		}
+		if got := vdot(x, y); math.Abs(got-want) > 1e-15*mag*float64(n+1) {
+			t.Fatalf("n=%d: vdot %v, want %v", n, got, want)
+		}
+		y0 := append([]float64(nil), y...)
+		vaxpy(-0.37, x, y)
+		for i := range y {
+			if w := y0[i] - 0.37*x[i]; math.Abs(y[i]-w) > 1e-15*(math.Abs(y0[i])+math.Abs(0.37*x[i])) {
+				t.Fatalf("n=%d: vaxpy[%d] = %v, want %v", n, i, y[i], w)
+			}
+		}
+	}
+}
+
+// TestSpectralThreads: the spectral layout of a connected graph is the same
+// for any thread count (partial sums over fixed row chunks).
+func TestSpectralThreads(t *testing.T) {
+	const n, d = 3000, 16
+	x, _ := blobs(n, d, 3, 0.3, 6)
+	idx, dist, err := ExactKNN(x, n, d, 15, Euclidean, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := FuzzySimplicialSet(idx, dist, n, 15, 1, 1)
+	if _, nc := ConnectedComponents(g); nc != 1 {
+		t.Fatalf("test graph has %d components, want 1", nc)
+	}
+	a, err := SpectralLayout(g, 5, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, th := range []int{2, 3} {
+		b, err := SpectralLayout(g, 5, 1, th)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			if a[i] != b[i] {
+				t.Fatalf("threads 1 and %d differ at %d: %v vs %v", th, i, a[i], b[i])
+			}
+		}
+	}
+}
+
+// TestDeterminismConnected: one connected graph (spectral initialisation
+// proper) through NN-descent gives the same embedding for 1, 2 and 3 threads.
+func TestDeterminismConnected(t *testing.T) {
+	const n, d = 1500, 24
+	x, _ := blobs(n, d, 3, 0.6, 8)
+	var first []float32
+	for _, th := range []int{1, 2, 3} {
+		y, st, err := FitTransformStats(x, n, d, Options{NComponents: 10, RandomState: 3, Threads: th, NEpochs: 60, KNNMethod: "nndescent"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Init != "spectral" {
+			t.Fatalf("init %q, want a connected graph's spectral layout", st.Init)
+		}
+		if first == nil {
+			first = y
+			continue
+		}
+		for i := range y {
+			if y[i] != first[i] {
+				t.Fatalf("threads 1 and %d differ at %d: %v vs %v", th, i, first[i], y[i])
+			}
+		}
 	}
 }

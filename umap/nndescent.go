@@ -272,10 +272,21 @@ func NNDescent(x []float32, n, d, k int, metric string, seed int64, threads int,
 	}
 	updates := make([][]upd, threads)
 	counts := make([]int, threads)
+	pri := make([]uint64, n*kk)
 	for it := 0; it < o.NIters; it++ {
 		// candidate sets: forward and reverse neighbours, at most mc each,
-		// chosen by a random priority per (i, j) pair; each worker owns a
-		// range of target points and scans every heap.
+		// chosen by a random priority per (i, j) pair,
+		// hashKey(seed, it, i, j), computed once; each worker owns a range
+		// of target points and scans every heap.
+		itKey := hashKey(useed, uint64(it))
+		parallelRange(threads, n, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				ki := splitmix(itKey ^ uint64(i))
+				for s := i * kk; s < (i+1)*kk; s++ {
+					pri[s] = splitmix(ki ^ uint64(hI[s]))
+				}
+			}
+		})
 		parallelRange(threads, n, func(_, lo, hi int) {
 			for t := lo * mc; t < hi*mc; t++ {
 				newC[t], oldC[t] = -1, -1
@@ -287,7 +298,7 @@ func NNDescent(x []float32, n, d, k int, metric string, seed int64, threads int,
 					if j < 0 {
 						continue
 					}
-					pri := hashKey(useed, uint64(it), uint64(i), uint64(j))
+					pri := pri[s]
 					c, p := oldC, oldP
 					if hF[s] {
 						c, p = newC, newP

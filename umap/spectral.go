@@ -112,7 +112,11 @@ func SpectralLayout(g *Graph, dim int, seed int64, threads int) ([]float64, erro
 		if ok {
 			return ritz, nil
 		}
-		// restart from the sum of the wanted Ritz vectors
+		// restart from the sum of the wanted Ritz vectors, with a larger
+		// Krylov space (up to 400 vectors): a single-vector restart alone
+		// stalls on dense spectra, where ARPACK's implicit restarts (which
+		// umap-learn uses) keep more of the space
+		m = min(2*m, max(m, 400), n-1)
 		for i := range v {
 			var acc float64
 			for c := 0; c < dim; c++ {
@@ -129,48 +133,45 @@ func SpectralLayout(g *Graph, dim int, seed int64, threads int) ([]float64, erro
 // norms |beta_m * s_m|.
 func lanczos(matvec func(x, y []float64), u0, v0 []float64, m, dim, threads int) ([]float64, []float64, []float64, error) {
 	n := len(u0)
-	norm := func(x []float64) float64 {
-		var s float64
-		for _, t := range x {
-			s += t * t
-		}
-		return math.Sqrt(s)
-	}
+	norm := func(x []float64) float64 { return math.Sqrt(vdot(x, x)) }
 	V := make([][]float64, 0, m+1)
 	alpha := make([]float64, 0, m)
 	beta := make([]float64, 0, m)
 	w := make([]float64, n)
 	q := append([]float64(nil), v0...)
+	// Row chunks of fixed size: partial dot products are summed in chunk
+	// order, so the result does not depend on the thread count.
+	const chunk = 2048
+	nch := (n + chunk - 1) / chunk
+	var partial []float64
 	orth := func(x []float64, basis [][]float64) {
 		// classical Gram-Schmidt against u0 and the basis; a second pass
 		// only when the first removed most of x (Kahan's "twice is enough")
+		all := append([][]float64{u0}, basis...)
+		nb := len(all)
+		coef := make([]float64, nb)
+		if cap(partial) < nch*nb {
+			partial = make([]float64, nch*nb)
+		}
+		partial = partial[:nch*nb]
 		for pass := 0; pass < 2; pass++ {
 			before := norm(x)
-			all := append([][]float64{u0}, basis...)
-			coef := make([]float64, len(all))
-			parts := make([][]float64, threads)
-			parallelRange(threads, n, func(wk, lo, hi int) {
-				c := make([]float64, len(all))
-				xs := x[lo:hi]
+			parallelTasks(threads, nch, func(_, c int) {
+				lo, hi := c*chunk, min((c+1)*chunk, n)
 				for b, vb := range all {
-					c[b] = dot64(vb[lo:hi], xs)
+					partial[c*nb+b] = vdot(vb[lo:hi], x[lo:hi])
 				}
-				parts[wk] = c
 			})
-			for _, c := range parts {
-				if c == nil {
-					continue
-				}
-				for b := range coef {
-					coef[b] += c[b]
+			for b := range coef {
+				coef[b] = 0
+				for c := 0; c < nch; c++ {
+					coef[b] += partial[c*nb+b]
 				}
 			}
-			parallelRange(threads, n, func(_, lo, hi int) {
+			parallelTasks(threads, nch, func(_, c int) {
+				lo, hi := c*chunk, min((c+1)*chunk, n)
 				for b, vb := range all {
-					cb := coef[b]
-					for i := lo; i < hi; i++ {
-						x[i] -= cb * vb[i]
-					}
+					vaxpy(-coef[b], vb[lo:hi], x[lo:hi])
 				}
 			})
 			if norm(x) > 0.7*before {
@@ -190,11 +191,7 @@ func lanczos(matvec func(x, y []float64), u0, v0 []float64, m, dim, threads int)
 	var lastBeta float64
 	for j := 0; j < m; j++ {
 		matvec(V[j], w)
-		var a float64
-		for i := range w {
-			a += w[i] * V[j][i]
-		}
-		alpha = append(alpha, a)
+		alpha = append(alpha, vdot(w, V[j]))
 		orth(w, V)
 		b := norm(w)
 		lastBeta = b
@@ -299,6 +296,27 @@ func jacobiEigen(a []float64, k int) ([]float64, []float64) {
 		ev[i] = a[i*k+i]
 	}
 	return ev, v
+}
+
+// vdot is dot64, in AVX-512 assembly where available.
+func vdot(x, y []float64) float64 {
+	y = y[:len(x)]
+	if len(x) > 0 && useAVX512() {
+		return dot64AVX512(&x[0], &y[0], len(x))
+	}
+	return dot64(x, y)
+}
+
+// vaxpy sets y += a*x.
+func vaxpy(a float64, x, y []float64) {
+	y = y[:len(x)]
+	if len(x) > 0 && useAVX512() {
+		axpy64AVX512(a, &x[0], &y[0], len(x))
+		return
+	}
+	for i, v := range x {
+		y[i] += a * v
+	}
 }
 
 // dot64 is a float64 dot product with four independent accumulators.
