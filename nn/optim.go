@@ -17,6 +17,7 @@ type Adam struct {
 	params                             []*autograd.Tensor
 	m, v                               [][]float32
 	ws, gs                             [][]float32 // per-step views of the params' Data and Grad
+	coef                               kernels.AdamCoef
 	t                                  int
 }
 
@@ -47,9 +48,9 @@ func (a *Adam) ZeroGrad() {
 // float64 and used in float32 as PyTorch does on float32 tensors.
 func (a *Adam) Step() {
 	a.t++
-	c := kernels.NewAdamCoef(a.LR, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.t)
+	a.coef = kernels.NewAdamCoef(a.LR, a.Beta1, a.Beta2, a.Eps, a.WeightDecay, a.t)
 	a.views()
-	kernels.AdamUpdateAll(a.ws, a.gs, a.m, a.v, &c)
+	kernels.AdamUpdateAll(a.ws, a.gs, a.m, a.v, &a.coef) // a field: a local would escape
 }
 
 // views fills ws and gs with the parameters' current Data and Grad slices
