@@ -189,9 +189,9 @@ func awkwardShapes() []ConvShape {
 // withChunking runs f under several chunk policies, so multi-image chunks
 // and the single-image no-copy paths are both exercised on small shapes.
 func withChunking(t *testing.T, f func(t *testing.T)) {
-	oldT, oldM, oldS, oldTh, oldV, oldP, oldN, oldD := convTargetCols, convMaxColFloats, convSmallOW, Threads(), convWeightLayout, convPointwiseMin, convNHWCMode, convDirectMode
+	oldT, oldM, oldS, oldTh, oldV, oldP, oldN, oldD, oldA := convTargetCols, convMaxColFloats, convSmallOW, Threads(), convWeightLayout, convPointwiseMin, convNHWCMode, convDirectMode, convDirectAMode
 	defer func() {
-		convTargetCols, convMaxColFloats, convSmallOW, convWeightLayout, convPointwiseMin, convNHWCMode, convDirectMode = oldT, oldM, oldS, oldV, oldP, oldN, oldD
+		convTargetCols, convMaxColFloats, convSmallOW, convWeightLayout, convPointwiseMin, convNHWCMode, convDirectMode, convDirectAMode = oldT, oldM, oldS, oldV, oldP, oldN, oldD, oldA
 		SetThreads(oldTh)
 	}()
 	for i, p := range []struct{ target, max, small, threads int }{
@@ -212,6 +212,7 @@ func withChunking(t *testing.T, f func(t *testing.T)) {
 		// channels-last lowering and direct convolution forced (1), off (2), automatic (0)
 		convNHWCMode = []int{1, 2, 0, 1, 2, 0, 1}[i]
 		convDirectMode = []int{2, 1, 0, 2, 1, 1, 0}[i]
+		convDirectAMode = []int{1, 0, 2, 2, 1, 0, 1}[i] // channels-last products reading A in place
 		t.Run(fmt.Sprintf("cols=%d,max=%d,small=%d,threads=%d,nhwc=%d,direct=%d", p.target, p.max, p.small, p.threads, convNHWCMode, convDirectMode), f)
 	}
 }

@@ -42,3 +42,12 @@ func wgradKernel() func(part, dy *float32, ldy int, x *float32, rows, ow, wp int
 	}
 	return nil
 }
+
+// directAKernel returns the path's in-place-A micro-kernels (see
+// sgemmDirectA); the zero value where there are none.
+func directAKernel() aKernel {
+	if cur.name == "avx512" && cur.gemm.mr == 12 && cur.gemm.nr == 32 {
+		return aKernel{fn: asm.Sgemm12x32AVX512A, set: asm.Sgemm12x32AVX512ASet}
+	}
+	return aKernel{}
+}

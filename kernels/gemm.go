@@ -127,6 +127,34 @@ type gemmArgs struct {
 	ldc            int
 	pre            []float32 // skinny path: the small operand, gathered once
 	wg             *sync.WaitGroup
+	ak             aKernel // when set, A (not transposed, alpha 1) is read in place
+}
+
+// aKernel is a micro-kernel pair that reads A in place (row i, column p at
+// a[i*lda+p]) instead of from a packed panel; see sgemmDirectA.
+type aKernel struct {
+	fn, set func(kc int, a *float32, lda int, b, c *float32, ldc int)
+}
+
+// sgemmDirectA is Sgemm(false, transB, m, n, k, 1, ...) for an A operand the
+// micro-kernel reads in place, unpacked: for a lowered convolution input, A
+// is large and every element is used by few B panels, so packing it (a
+// transposing copy) costs more than broadcasting from its rows. Falls back
+// to Sgemm where the path has no such kernel.
+func sgemmDirectA(m, n, k int, a []float32, lda int, transB bool, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	ak := directAKernel()
+	if ak.fn == nil || m <= skinnyRowsMax || n <= skinnyMax || k == 0 {
+		Sgemm(false, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	checkGemm(false, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	g := gemmArgs{p: &cur, transB: transB, m: m, n: n, k: k, alpha: 1,
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, ak: ak}
+	g.overwrite = beta == 0 && g.p.gemm.set != nil && ak.set != nil
+	if !g.overwrite {
+		scaleC(m, n, beta, c, ldc)
+	}
+	runGemm(&g)
 }
 
 // gemmJob is the pooled per-call state of a multi-threaded Sgemm.
@@ -292,6 +320,10 @@ func (g *gemmArgs) blocked(buf *gemmBuf) {
 			packB(g.p, pb, g.transB, g.b, g.ldb, pc, jc, kb, nb, nr)
 			for ic := 0; ic < g.m; ic += mc {
 				mb := min(mc, g.m-ic)
+				if g.ak.fn != nil {
+					g.macroTileA(g.overwrite && pc == 0, ic, pc, mb, nb, kb, pa, pb, g.c[ic*g.ldc+jc:], tile)
+					continue
+				}
 				packA(g.p, pa, g.transA, g.a, g.lda, ic, pc, mb, kb, mr, g.alpha)
 				macroTile(uk, g.overwrite && pc == 0, mb, nb, kb, pa, pb, g.c[ic*g.ldc+jc:], g.ldc, tile)
 			}
@@ -322,6 +354,54 @@ func macroTile(uk microKernel, set bool, mb, nb, kb int, pa, pb, c []float32, ld
 			}
 			clear(tile)
 			uk.fn(kb, ap, bp, &tile[0], nr)
+			for i := 0; i < mw; i++ {
+				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nw]
+				src := tile[i*nr : i*nr+nw]
+				if set {
+					copy(dst, src)
+					continue
+				}
+				for j, v := range src {
+					dst[j] += v
+				}
+			}
+		}
+	}
+}
+
+// macroTileA is macroTile with A read in place by g.ak; only a last partial
+// row tile is packed (the in-place kernel reads all mr rows).
+func (g *gemmArgs) macroTileA(set bool, ic, pc, mb, nb, kb int, pa, pb, c, tile []float32) {
+	uk := g.p.gemm
+	mr, nr, ldc := uk.mr, uk.nr, g.ldc
+	full := mb / mr * mr
+	if full < mb {
+		packA(g.p, pa, false, g.a, g.lda, ic+full, pc, mb-full, kb, mr, 1)
+	}
+	fn := g.ak.fn
+	if set {
+		fn = g.ak.set
+	}
+	for jr := 0; jr < nb; jr += nr {
+		nw := min(nr, nb-jr)
+		bp := &pb[jr*kb]
+		for ir := 0; ir < mb; ir += mr {
+			mw := min(mr, mb-ir)
+			if mw == mr && nw == nr {
+				_ = c[(ir+mr-1)*ldc+jr+nr-1]
+				ar := g.a[(ic+ir)*g.lda+pc:]
+				_ = ar[(mr-1)*g.lda+kb-1]
+				fn(kb, &ar[0], g.lda, bp, &c[ir*ldc+jr], ldc)
+				continue
+			}
+			clear(tile)
+			if mw == mr {
+				ar := g.a[(ic+ir)*g.lda+pc:]
+				_ = ar[(mr-1)*g.lda+kb-1]
+				g.ak.fn(kb, &ar[0], g.lda, bp, &tile[0], nr)
+			} else {
+				uk.fn(kb, &pa[0], bp, &tile[0], nr)
+			}
 			for i := 0; i < mw; i++ {
 				dst := c[(ir+i)*ldc+jr : (ir+i)*ldc+jr+nw]
 				src := tile[i*nr : i*nr+nw]

@@ -31,3 +31,18 @@ func sgemmRef(transA, transB bool, m, n, k int, alpha float32, a []float32, lda 
 		}
 	}
 }
+
+// gemmA12x32Go is the pure-Go twin of the in-place-A micro-kernel
+// (Sgemm12x32AVX512A): C[12x32] += A*B~ with A row i at a[i*lda:], B~ a
+// packed kc x 32 panel. Products are summed in k order per element.
+func gemmA12x32Go(kc int, a []float32, lda int, b, c []float32, ldc int) {
+	for i := 0; i < 12; i++ {
+		for j := 0; j < 32; j++ {
+			var acc float32
+			for p := 0; p < kc; p++ {
+				acc += a[i*lda+p] * b[p*32+j]
+			}
+			c[i*ldc+j] += acc
+		}
+	}
+}

@@ -51,6 +51,7 @@ type gemmCase struct {
 	a, b           []float32
 	cbuf           []float32 // C with guard rows before/after and sentinels between rows
 	coff           int
+	directA        bool // run sgemmDirectA (transA false, alpha 1)
 }
 
 func newGemmCase(r *rand.Rand, transA, transB bool, m, n, k int, alpha, beta float32, pad int) *gemmCase {
@@ -139,7 +140,11 @@ func (g *gemmCase) run(t *testing.T) {
 	if g.m == 0 {
 		c = c[:0]
 	}
-	Sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, c, g.ldc)
+	if g.directA {
+		sgemmDirectA(g.m, g.n, g.k, g.a, g.lda, g.transB, g.b, g.ldb, g.beta, c, g.ldc)
+	} else {
+		Sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, c, g.ldc)
+	}
 	bad := 0
 	for idx, v := range g.cbuf {
 		i, j := (idx-g.coff)/g.ldc, (idx-g.coff)%g.ldc

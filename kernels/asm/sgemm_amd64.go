@@ -70,3 +70,15 @@ func Sgemm12x32AVX512Set(kc int, a, b, c *float32, ldc int)
 //
 //go:noescape
 func Sgemm6x16AVX2Set(kc int, a, b, c *float32, ldc int)
+
+// Sgemm12x32AVX512A computes C[12x32] += A*B~ with A read in place: row i,
+// column p at a[i*lda+p] (no packed panel). Needs AVX-512F.
+//
+//go:noescape
+func Sgemm12x32AVX512A(kc int, a *float32, lda int, b, c *float32, ldc int)
+
+// Sgemm12x32AVX512ASet computes C[12x32] = A*B~ like Sgemm12x32AVX512A
+// without reading C.
+//
+//go:noescape
+func Sgemm12x32AVX512ASet(kc int, a *float32, lda int, b, c *float32, ldc int)
