@@ -70,3 +70,17 @@ func maxPoolPlanesSIMD(planes, h, w int, x, y []float32, arg []int32) bool {
 	asm.MaxPoolPlanesAVX512(&x[0], &y[0], &arg[0], planes, h, w)
 	return true
 }
+
+// sumSquaresSIMD adds x[j]^2 to acc[j%32] (len(x) a multiple of 32) with
+// AVX-512 or AVX2, reporting whether it did.
+func sumSquaresSIMD(x []float32, acc *[sqLanes]float64) bool {
+	switch cur.name {
+	case "avx512":
+		asm.SumSquaresAVX512(&x[0], len(x), &acc[0])
+	case "avx2":
+		asm.SumSquaresAVX2(&x[0], len(x), &acc[0])
+	default:
+		return false
+	}
+	return true
+}

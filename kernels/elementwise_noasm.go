@@ -12,3 +12,5 @@ func scaleSIMD(dst []float32, alpha float32, x []float32) int { return 0 }
 func maxPoolRowSIMD(xp []float32, row0, w int, yr []float32, ar []int32) int { return 0 }
 
 func maxPoolPlanesSIMD(planes, h, w int, x, y []float32, arg []int32) bool { return false }
+
+func sumSquaresSIMD(x []float32, acc *[sqLanes]float64) bool { return false }

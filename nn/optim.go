@@ -114,22 +114,16 @@ func (s *SGD) Step() {
 
 // ClipGradNorm scales all gradients by maxNorm/(norm+1e-6) when their total
 // L2 norm exceeds maxNorm (torch.nn.utils.clip_grad_norm_) and returns the
-// norm before clipping.
+// norm before clipping. The sum of squares is accumulated in float64 in
+// fixed blocks (kernels.SumSquaresAll), the same for any thread count.
 func ClipGradNorm(params []Param, maxNorm float64) float64 {
-	var ss float64
-	for _, p := range params {
-		for _, g := range p.T.Grad {
-			ss += float64(g) * float64(g)
-		}
+	gs := make([][]float32, len(params))
+	for i, p := range params {
+		gs[i] = p.T.Grad
 	}
-	norm := math.Sqrt(ss)
+	norm := math.Sqrt(kernels.SumSquaresAll(gs))
 	if coef := maxNorm / (norm + 1e-6); coef < 1 {
-		c := float32(coef)
-		for _, p := range params {
-			for j := range p.T.Grad {
-				p.T.Grad[j] *= c
-			}
-		}
+		kernels.ScaleAll(gs, float32(coef))
 	}
 	return norm
 }

@@ -40,3 +40,13 @@ func MaxPoolPairsAVX2(r0, r1, y *float32, arg *int32, n int, base, w int32) int
 //
 //go:noescape
 func MaxPoolPlanesAVX512(x, y *float32, arg *int32, planes, h, w int)
+
+// SumSquaresAVX512 and SumSquaresAVX2 add float64(x[j])^2 to acc[j%32] for
+// j < n (a positive multiple of 32): acc is 32 float64 lanes, read and
+// written back. Multiply then add, each rounded, as the Go twin.
+//
+//go:noescape
+func SumSquaresAVX512(x *float32, n int, acc *float64)
+
+//go:noescape
+func SumSquaresAVX2(x *float32, n int, acc *float64)
