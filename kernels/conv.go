@@ -108,6 +108,7 @@ type convWork struct {
 	dj       directJob
 	bj       biasJob
 	pj       permJob
+	wj       wtJob
 	tab      gatherTab
 	serial   bool // running inside a batch-split worker: no nested parallelRange
 	wg       sync.WaitGroup

@@ -126,6 +126,32 @@ func (ws *convWork) toNCHW(mat, dst []float32, nb, c, ohw int) {
 	ws.nj = nhwcJob{}
 }
 
+// wtJob rearranges weights in parallel. With k == 0 it builds, for output
+// channels (units) lo..hi, W'[k][t][c] = W[k][c][t] with row stride kk and
+// the bias in column c*rs; otherwise it transposes W (k x crs) to crs x k,
+// a unit being 16 columns of W.
+type wtJob struct {
+	c, rs, kk int
+	k, crs    int
+	w, bias   []float32
+	dst       []float32
+}
+
+func (j *wtJob) runRange(lo, hi int) {
+	if j.k > 0 {
+		c0, c1 := lo*16, min(hi*16, j.crs)
+		transposeTo(j.dst[c0*j.k:], j.k, j.w[c0:], j.crs, j.k, c1-c0)
+		return
+	}
+	crs := j.c * j.rs
+	for k := lo; k < hi; k++ {
+		transposeTo(j.dst[k*j.kk:k*j.kk+crs], j.c, j.w[k*crs:(k+1)*crs], j.rs, j.c, j.rs)
+		if j.bias != nil {
+			j.dst[k*j.kk+crs] = j.bias[k]
+		}
+	}
+}
+
 // nhwcGeom maps output pixels and taps to source pixels.
 type nhwcGeom struct {
 	c, h, w    int // source images, h x w x c after the transpose
@@ -251,12 +277,9 @@ func (ws *convWork) forwardNHWC(s ConvShape, x, w, bias, y []float32) {
 		kk++
 	}
 	ws.wt = growF32(ws.wt, s.K*kk)
-	for k := 0; k < s.K; k++ { // W'[k][t][c] = W[k][c][t]
-		transposeTo(ws.wt[k*kk:k*kk+crs], s.C, w[k*crs:(k+1)*crs], rs, s.C, rs)
-		if bias != nil {
-			ws.wt[k*kk+crs] = bias[k]
-		}
-	}
+	ws.wj = wtJob{c: s.C, rs: rs, kk: kk, w: w, bias: bias, dst: ws.wt}
+	ws.run(s.K, s.K*crs, &ws.wj)
+	ws.wj = wtJob{}
 	g := fwdGeom(s)
 	nb := chunkNHWC(s.N, ohw, kk)
 	for n0 := 0; n0 < s.N; n0 += nb {
@@ -290,7 +313,9 @@ func (ws *convWork) backwardDataNHWC(s ConvShape, dy, w, dx []float32) {
 	crs := s.C * s.R * s.S
 	rsk := s.R * s.S * s.K
 	ws.wt = growF32(ws.wt, s.K*crs)
-	transposeTo(ws.wt, s.K, w, crs, s.K, crs) // CRS x K
+	ws.wj = wtJob{k: s.K, crs: crs, w: w, dst: ws.wt} // CRS x K
+	ws.run((crs+15)/16, s.K*crs, &ws.wj)
+	ws.wj = wtJob{}
 	g := dataGeom(s)
 	nb := chunkNHWC(s.N, hw, rsk)
 	for n0 := 0; n0 < s.N; n0 += nb {

@@ -301,3 +301,51 @@ func TestConvDirectShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestWtJobSplit: the weight rearrangements give the same result whether
+// their units run in one range or in several (as on several threads).
+func TestWtJobSplit(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	for _, d := range []struct{ k, c, rs int }{{16, 3, 9}, {32, 17, 9}, {128, 64, 9}, {5, 7, 15}} {
+		crs := d.c * d.rs
+		w, bias := convRand(r, d.k*crs), convRand(r, d.k)
+		for _, tr := range []bool{false, true} {
+			var j1, j2 wtJob
+			units := d.k
+			if tr {
+				j1 = wtJob{k: d.k, crs: crs, w: w, dst: make([]float32, d.k*crs)}
+				units = (crs + 15) / 16
+			} else {
+				j1 = wtJob{c: d.c, rs: d.rs, kk: crs + 1, w: w, bias: bias, dst: make([]float32, d.k*(crs+1))}
+			}
+			j2 = j1
+			j2.dst = make([]float32, len(j1.dst))
+			j1.runRange(0, units)
+			for lo := 0; lo < units; lo += 3 {
+				j2.runRange(lo, min(units, lo+3))
+			}
+			for i := range j1.dst {
+				if j1.dst[i] != j2.dst[i] {
+					t.Fatalf("%+v transpose=%v: element %d differs", d, tr, i)
+				}
+			}
+			// and against the definition
+			for k := 0; k < d.k; k++ {
+				for c := 0; c < d.c; c++ {
+					for q := 0; q < d.rs; q++ {
+						v := w[k*crs+c*d.rs+q]
+						if tr && j1.dst[(c*d.rs+q)*d.k+k] != v {
+							t.Fatalf("%+v: transpose wrong at k=%d c=%d t=%d", d, k, c, q)
+						}
+						if !tr && j1.dst[k*(crs+1)+q*d.c+c] != v {
+							t.Fatalf("%+v: permute wrong at k=%d c=%d t=%d", d, k, c, q)
+						}
+					}
+				}
+				if !tr && j1.dst[k*(crs+1)+crs] != bias[k] {
+					t.Fatalf("%+v: bias wrong at k=%d", d, k)
+				}
+			}
+		}
+	}
+}

@@ -199,6 +199,11 @@ func runGemm(g *gemmArgs) {
 		defer gemmBufs.Put(skinnyBuf)
 	}
 	alongN := g.n >= g.m
+	if g.ak.fn != nil && g.n >= 2*t*g.p.gemm.nr {
+		// A is read in place, so splitting columns packs nothing twice,
+		// where splitting rows would have every part pack all of B.
+		alongN = true
+	}
 	if g.skinny {
 		alongN = g.skinnyRows // split the long side; pre covers the short one
 	}
