@@ -381,3 +381,28 @@ func TestSpatialMeanSplit(t *testing.T) {
 	kernels.SetThreads(3)
 	gradcheck(t, "spatial mean split", []*Tensor{x}, func(tp *Tape, in []*Tensor) *Tensor { return tp.SpatialMean(in[0]) }, defaultGC)
 }
+
+// Gradients flowing through Add, Reshape and AddScalar into tensors read
+// several times, in both orders (a guard for any future sharing of
+// gradient buffers between tensors: handing dy to both inputs of an Add
+// fails the second case).
+func TestGradSharedBuffers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	x := randT(rng, true, 2, 3, 4, 4)
+	y := randT(rng, true, 2, 3, 4, 4)
+	gradcheck(t, "shared buffers", []*Tensor{x, y}, func(tp *Tape, in []*Tensor) *Tensor {
+		h := tp.Scale(in[0], 1.5)
+		s := tp.Add(h, h)
+		u := tp.Add(s, tp.AddScalar(h, 0.5))
+		r := tp.Reshape(u, 2, 48)
+		v := tp.Add(r, tp.Reshape(tp.Add(h, in[1]), 2, 48))
+		return tp.Add(tp.Reshape(v, 2, 3, 4, 4), tp.Scale(s, -0.25))
+	}, defaultGC)
+	// a is read by e before the Add that could hand its buffer to both a
+	// and b; e's contribution to a must not reach b
+	gradcheck(t, "shared buffers, earlier reader", []*Tensor{x}, func(tp *Tape, in []*Tensor) *Tensor {
+		a, b := tp.Scale(in[0], 2), tp.Scale(in[0], 3)
+		e := tp.Scale(a, 5)
+		return tp.Add(tp.Add(a, b), e)
+	}, defaultGC)
+}
