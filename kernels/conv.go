@@ -103,6 +103,7 @@ type convWork struct {
 	dwt      []float32 // weight gradient in (tap, channel) order
 	offs     []int32   // direct convolution: tap offsets
 	part     []float32 // direct weight gradient: lane-wise partial sums
+	dyPad    []float32 // direct weight gradient: dy block with padded rows
 	bias16   []float32
 	pads     [][]float32
 	dj       directJob

@@ -231,13 +231,13 @@ func SetConvDirect(mode int) int {
 	return old
 }
 
-type wgradFunc = func(part, dy *float32, ldy int, x *float32, rows, ow, wp int)
+type wgradFunc = func(part, dy *float32, ldy, ldr int, x *float32, rows, ow, wp int)
 
 // useDirectWeight selects the direct weight gradient: stride 1, output
-// channels a multiple of 16 (the kernel reads 16 dy planes), and where it
-// measured faster (batch 128, one core, GFLOP/cpu-s): 3->16x28 51 against 29
-// lowered, detector 16->16x32 64 against 32; but 16->32x14 54 against 60
-// channels-last (whose GEMM has 32 rows), so K = 16 or a shallow depth.
+// channels a multiple of 16 (the kernel reads 16 dy planes), otherwise as
+// directFits. Measured (batch 128, one core, GFLOP/cpu-s): 3->16x28 41-51
+// against 29-35 lowered, 16->32x14 80 against 62 channels-last, detector
+// 16->16x32 48-64 against 30-32.
 func useDirectWeight(s ConvShape) wgradFunc {
 	if s.StrideH != 1 || s.StrideW != 1 || s.K%16 != 0 || convDirectMode == 2 {
 		return nil
@@ -246,27 +246,26 @@ func useDirectWeight(s ConvShape) wgradFunc {
 	if fn == nil && convDirectMode == 1 {
 		fn = wgradDirect16Go
 	}
-	crs := s.C * s.R * s.S
-	if convDirectMode == 1 || (directFits(s.K, crs, s.OutW()) && (s.K == 16 || crs <= 64)) {
+	if convDirectMode == 1 || directFits(s.K, s.C*s.R*s.S, s.OutW()) {
 		return fn
 	}
 	return nil
 }
 
 // wgradDirect16Go is the pure-Go twin of WgradDirect16AVX512.
-func wgradDirect16Go(part, dy *float32, ldy int, x *float32, rows, ow, wp int) {
+func wgradDirect16Go(part, dy *float32, ldy, ldr int, x *float32, rows, ow, wp int) {
 	if rows <= 0 || ow <= 0 {
 		return
 	}
 	ps := unsafe.Slice(part, 256)
 	for kk := 0; kk < 16; kk++ {
-		d := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(dy), kk*ldy*4)), rows*ow)
+		d := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(dy), kk*ldy*4)), (rows-1)*ldr+ow)
 		xs := unsafe.Slice(x, (rows-1)*wp+ow)
 		for l := 0; l < 16; l++ {
 			acc := ps[kk*16+l]
 			for i := 0; i < rows; i++ {
 				for j := l; j < ow; j += 16 {
-					acc = float32(math.FMA(float64(d[i*ow+j]), float64(xs[i*wp+j]), float64(acc)))
+					acc = float32(math.FMA(float64(d[i*ldr+j]), float64(xs[i*wp+j]), float64(acc)))
 				}
 			}
 			ps[kk*16+l] = acc
@@ -304,23 +303,39 @@ func (ws *convWork) directWeight(s ConvShape, kern wgradFunc, x, dy []float32, n
 	ws.pads[0] = growF32(ws.pads[0], s.C*plane)
 	xp := ws.pads[0]
 	chw := s.C * s.H * s.W
+	// dy of one 16-channel block, rows padded with zeros to a multiple of
+	// 16 floats and 64-byte aligned, so the kernel's loads never split lines
+	ldr := (ow + 15) / 16 * 16
+	dyp := aligned(&ws.dyPad, 16*oh*ldr)
+	clear(dyp)
 	for n := n0; n < n1; n++ {
 		src := x[n*chw : (n+1)*chw]
 		clear(xp)
 		for c := 0; c < s.C; c++ {
 			for i := 0; i < s.H; i++ {
-				copy(xp[c*plane+(i+s.PadH)*wp+s.PadW:], src[(c*s.H+i)*s.W:(c*s.H+i+1)*s.W])
+				copyRun(xp[c*plane+(i+s.PadH)*wp+s.PadW:c*plane+(i+s.PadH)*wp+s.PadW+s.W], src[(c*s.H+i)*s.W:(c*s.H+i+1)*s.W])
 			}
 		}
 		for kb := 0; kb < kbs; kb++ {
 			dyk := dy[(n*s.K+kb*16)*ohw : (n*s.K+kb*16+16)*ohw]
-			for c := 0; c < s.C; c++ {
-				for r := 0; r < s.R; r++ {
-					for q := 0; q < s.S; q++ {
-						t := (c*s.R+r)*s.S + q
-						o := c*plane + r*wp + q
-						_ = xp[o+(oh-1)*wp+ow-1]
-						kern(&ws.part[(kb*crs+t)*256], &dyk[0], ohw, &xp[o], oh, ow, wp)
+			for kk := 0; kk < 16; kk++ {
+				for i := 0; i < oh; i++ {
+					copyRun(dyp[(kk*oh+i)*ldr:(kk*oh+i)*ldr+ow], dyk[kk*ohw+i*ow:kk*ohw+(i+1)*ow])
+				}
+			}
+			// row blocks whose 16 dy planes fit in 24 KiB stay in L1 across
+			// the taps (a whole 28x28 block did not: 52 vs 134 GFLOP/s)
+			rb := max(1, 6144/(16*ldr))
+			for i0 := 0; i0 < oh; i0 += rb {
+				nr := min(rb, oh-i0)
+				for c := 0; c < s.C; c++ {
+					for r := 0; r < s.R; r++ {
+						for q := 0; q < s.S; q++ {
+							t := (c*s.R+r)*s.S + q
+							o := c*plane + (r+i0)*wp + q
+							_ = xp[o+(nr-1)*wp+ow-1]
+							kern(&ws.part[(kb*crs+t)*256], &dyp[i0*ldr], oh*ldr, ldr, &xp[o], nr, ow, wp)
+						}
 					}
 				}
 			}

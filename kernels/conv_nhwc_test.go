@@ -234,13 +234,14 @@ func TestWgradDirect16(t *testing.T) {
 			continue
 		}
 		for _, d := range []struct{ rows, ow, wp int }{{1, 1, 1}, {28, 28, 30}, {14, 14, 16}, {3, 16, 18}, {5, 33, 35}, {7, 7, 9}, {0, 5, 7}} {
-			ldy := max(1, d.rows*d.ow) + 3
+			ldr := (d.ow + 15) / 16 * 16
+			ldy := max(1, d.rows)*ldr + 3
 			dy := convRand(r, 16*ldy)
-			x := convRand(r, max(1, d.rows)*d.wp)
+			x := convRand(r, max(1, d.rows)*d.wp+16)
 			got := convRand(r, 256)
 			want := append([]float32(nil), got...)
-			kern(&got[0], &dy[0], ldy, &x[0], d.rows, d.ow, d.wp)
-			wgradDirect16Go(&want[0], &dy[0], ldy, &x[0], d.rows, d.ow, d.wp)
+			kern(&got[0], &dy[0], ldy, ldr, &x[0], d.rows, d.ow, d.wp)
+			wgradDirect16Go(&want[0], &dy[0], ldy, ldr, &x[0], d.rows, d.ow, d.wp)
 			for i := range got {
 				if diff := math.Abs(float64(got[i] - want[i])); diff > 1e-6*(1+math.Abs(float64(want[i]))) {
 					t.Fatalf("%s %+v: part[%d] = %g, want %g", p, d, i, got[i], want[i])

@@ -36,7 +36,7 @@ func directKernel() func(out *float32, ldo int, in *float32, offs *int32, taps i
 }
 
 // wgradKernel returns the assembly direct weight-gradient kernel, or nil.
-func wgradKernel() func(part, dy *float32, ldy int, x *float32, rows, ow, wp int) {
+func wgradKernel() func(part, dy *float32, ldy, ldr int, x *float32, rows, ow, wp int) {
 	if cur.name == "avx512" {
 		return asm.WgradDirect16AVX512
 	}

@@ -16,7 +16,9 @@ func directKernel() func(out *float32, ldo int, in *float32, offs *int32, taps i
 }
 
 // wgradKernel: no assembly direct weight gradient on this build.
-func wgradKernel() func(part, dy *float32, ldy int, x *float32, rows, ow, wp int) { return nil }
+func wgradKernel() func(part, dy *float32, ldy, ldr int, x *float32, rows, ow, wp int) {
+	return nil
+}
 
 // directAKernel: no in-place-A micro-kernels on this build.
 func directAKernel() aKernel { return aKernel{} }

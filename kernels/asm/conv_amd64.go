@@ -17,8 +17,9 @@ func ConvDirect16AVX512(out *float32, ldo int, in *float32, offs *int32, taps in
 
 // WgradDirect16AVX512 adds, lane by lane, one filter tap's weight-gradient
 // products for 16 output channels: part[kk*16+l] += sum over i < rows and
-// 16-wide segments j0 < ow of dy[kk*ldy+i*ow+j0+l]*x[i*wp+j0+l] (pixels
-// j0+l >= ow skipped). Needs AVX-512F.
+// 16-wide segments j0 < ow of dy[kk*ldy+i*ldr+j0+l]*x[i*wp+j0+l], input
+// lanes j0+l >= ow read as zero; dy rows are read whole up to ow rounded up
+// to 16 (the caller pads them). Needs AVX-512F.
 //
 //go:noescape
-func WgradDirect16AVX512(part *float32, dy *float32, ldy int, x *float32, rows, ow, wp int)
+func WgradDirect16AVX512(part *float32, dy *float32, ldy, ldr int, x *float32, rows, ow, wp int)

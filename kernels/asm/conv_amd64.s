@@ -209,23 +209,26 @@ done:
 	VZEROUPPER
 	RET
 
-// func WgradDirect16AVX512(part *float32, dy *float32, ldy int, x *float32, rows, ow, wp int)
+// func WgradDirect16AVX512(part *float32, dy *float32, ldy, ldr int, x *float32, rows, ow, wp int)
 //
 // Weight-gradient partial sums of one filter tap for 16 output channels:
-// part[kk*16+l] += sum over rows i and segments j0 (in order) of
-// dy[kk*ldy+i*ow+j0+l] * x[i*wp+j0+l], lane by lane (l < 16, pixels past ow
-// skipped under a mask; the caller reduces the lanes). Z0-Z15 accumulate,
-// Z16 holds the input segment, each dy segment is an FMA memory operand
-// (16 loads per input load). Needs AVX-512F.
-TEXT ·WgradDirect16AVX512(SB), NOSPLIT, $0-56
+// part[kk*16+l] += sum over rows i and 16-wide segments j0 < ow (in order)
+// of dy[kk*ldy+i*ldr+j0+l] * x[i*wp+j0+l], lane by lane (the caller reduces
+// the lanes). Input lanes past ow load as zero; dy is read whole (ldr >= ow
+// rounded up to 16, so the caller pads dy rows: finite values, normally
+// zeros). Z0-Z15 accumulate, Z16 holds the input segment, each dy segment
+// is an FMA memory operand. With dy 64-byte aligned and ldr a multiple of
+// 16 no load splits a cache line (split loads halved the speed). Needs
+// AVX-512F.
+TEXT ·WgradDirect16AVX512(SB), NOSPLIT, $0-64
 	MOVQ part+0(FP), R12
 	MOVQ dy+8(FP), SI
 	MOVQ ldy+16(FP), R8
 	SHLQ $2, R8
-	MOVQ x+24(FP), DI
-	MOVQ rows+32(FP), R9
-	MOVQ ow+40(FP), R10
-	MOVQ wp+48(FP), R11
+	MOVQ x+32(FP), DI
+	MOVQ rows+40(FP), R9
+	MOVQ ow+48(FP), R10
+	MOVQ wp+56(FP), R11
 	SHLQ $2, R11
 	LEAQ (R8)(R8*2), R13
 	MOVQ R10, CX
@@ -234,8 +237,6 @@ TEXT ·WgradDirect16AVX512(SB), NOSPLIT, $0-56
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	MOVL $0xffff, AX
-	KMOVW AX, K2
 	MOVQ R10, R14
 	ANDQ $-16, R14
 	SHLQ $2, R14
@@ -264,27 +265,27 @@ row:
 seg:
 	CMPQ CX, R14
 	JGE tail
-	VMOVUPS.Z (DI)(CX*1), K2, Z16
+	VMOVUPS (DI)(CX*1), Z16
 	LEAQ (SI)(CX*1), BX
 	LEAQ (BX)(R8*4), AX
 	LEAQ (BX)(R8*8), DX
-	VFMADD231PS (BX), Z16, K2, Z0
-	VFMADD231PS (BX)(R8*1), Z16, K2, Z1
-	VFMADD231PS (BX)(R8*2), Z16, K2, Z2
-	VFMADD231PS (BX)(R13*1), Z16, K2, Z3
-	VFMADD231PS (AX), Z16, K2, Z4
-	VFMADD231PS (AX)(R8*1), Z16, K2, Z5
-	VFMADD231PS (AX)(R8*2), Z16, K2, Z6
-	VFMADD231PS (AX)(R13*1), Z16, K2, Z7
-	VFMADD231PS (DX), Z16, K2, Z8
-	VFMADD231PS (DX)(R8*1), Z16, K2, Z9
-	VFMADD231PS (DX)(R8*2), Z16, K2, Z10
-	VFMADD231PS (DX)(R13*1), Z16, K2, Z11
+	VFMADD231PS (BX), Z16, Z0
+	VFMADD231PS (BX)(R8*1), Z16, Z1
+	VFMADD231PS (BX)(R8*2), Z16, Z2
+	VFMADD231PS (BX)(R13*1), Z16, Z3
+	VFMADD231PS (AX), Z16, Z4
+	VFMADD231PS (AX)(R8*1), Z16, Z5
+	VFMADD231PS (AX)(R8*2), Z16, Z6
+	VFMADD231PS (AX)(R13*1), Z16, Z7
+	VFMADD231PS (DX), Z16, Z8
+	VFMADD231PS (DX)(R8*1), Z16, Z9
+	VFMADD231PS (DX)(R8*2), Z16, Z10
+	VFMADD231PS (DX)(R13*1), Z16, Z11
 	LEAQ (DX)(R8*4), AX
-	VFMADD231PS (AX), Z16, K2, Z12
-	VFMADD231PS (AX)(R8*1), Z16, K2, Z13
-	VFMADD231PS (AX)(R8*2), Z16, K2, Z14
-	VFMADD231PS (AX)(R13*1), Z16, K2, Z15
+	VFMADD231PS (AX), Z16, Z12
+	VFMADD231PS (AX)(R8*1), Z16, Z13
+	VFMADD231PS (AX)(R8*2), Z16, Z14
+	VFMADD231PS (AX)(R13*1), Z16, Z15
 	ADDQ $64, CX
 	JMP seg
 
@@ -295,26 +296,26 @@ tail:
 	LEAQ (SI)(CX*1), BX
 	LEAQ (BX)(R8*4), AX
 	LEAQ (BX)(R8*8), DX
-	VFMADD231PS (BX), Z16, K1, Z0
-	VFMADD231PS (BX)(R8*1), Z16, K1, Z1
-	VFMADD231PS (BX)(R8*2), Z16, K1, Z2
-	VFMADD231PS (BX)(R13*1), Z16, K1, Z3
-	VFMADD231PS (AX), Z16, K1, Z4
-	VFMADD231PS (AX)(R8*1), Z16, K1, Z5
-	VFMADD231PS (AX)(R8*2), Z16, K1, Z6
-	VFMADD231PS (AX)(R13*1), Z16, K1, Z7
-	VFMADD231PS (DX), Z16, K1, Z8
-	VFMADD231PS (DX)(R8*1), Z16, K1, Z9
-	VFMADD231PS (DX)(R8*2), Z16, K1, Z10
-	VFMADD231PS (DX)(R13*1), Z16, K1, Z11
+	VFMADD231PS (BX), Z16, Z0
+	VFMADD231PS (BX)(R8*1), Z16, Z1
+	VFMADD231PS (BX)(R8*2), Z16, Z2
+	VFMADD231PS (BX)(R13*1), Z16, Z3
+	VFMADD231PS (AX), Z16, Z4
+	VFMADD231PS (AX)(R8*1), Z16, Z5
+	VFMADD231PS (AX)(R8*2), Z16, Z6
+	VFMADD231PS (AX)(R13*1), Z16, Z7
+	VFMADD231PS (DX), Z16, Z8
+	VFMADD231PS (DX)(R8*1), Z16, Z9
+	VFMADD231PS (DX)(R8*2), Z16, Z10
+	VFMADD231PS (DX)(R13*1), Z16, Z11
 	LEAQ (DX)(R8*4), AX
-	VFMADD231PS (AX), Z16, K1, Z12
-	VFMADD231PS (AX)(R8*1), Z16, K1, Z13
-	VFMADD231PS (AX)(R8*2), Z16, K1, Z14
-	VFMADD231PS (AX)(R13*1), Z16, K1, Z15
+	VFMADD231PS (AX), Z16, Z12
+	VFMADD231PS (AX)(R8*1), Z16, Z13
+	VFMADD231PS (AX)(R8*2), Z16, Z14
+	VFMADD231PS (AX)(R13*1), Z16, Z15
 
 next:
-	MOVQ R10, AX
+	MOVQ ldr+24(FP), AX
 	SHLQ $2, AX
 	ADDQ AX, SI
 	ADDQ R11, DI
