@@ -339,7 +339,9 @@ func (L *layout16) run(ls *[layoutWays]lane, lo, hi int) {
 		}
 		l.j, l.e, l.end = next, L.g.Indptr[next], L.g.Indptr[next+1]
 		l.cur = [kLanes]float32{}
-		copy(l.cur[:], L.emb[next*L.dim:(next+1)*L.dim])
+		for t, v := range L.emb[next*L.dim : (next+1)*L.dim] { // dim <= 16: no memmove call
+			l.cur[t] = v
+		}
 		next++
 		return true
 	}
@@ -354,7 +356,10 @@ func (L *layout16) run(ls *[layoutWays]lane, lo, hi int) {
 				continue
 			}
 			if !L.step(l) {
-				copy(L.emb[l.j*L.dim:(l.j+1)*L.dim], l.cur[:L.dim])
+				row := L.emb[l.j*L.dim : (l.j+1)*L.dim]
+				for t := range row {
+					row[t] = l.cur[t]
+				}
 				if !load(l) {
 					continue
 				}
