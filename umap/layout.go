@@ -267,10 +267,10 @@ func optimizeLayout16(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 	nsr := float64(p.NegativeSampleRate)
 	for e, v := range eps {
 		s := &L.sched[e]
-		s.eps, s.next, s.epn = v, v, v/nsr
+		s.eps, s.next, s.epn = float32(v), float32(v), float32(v/nsr)
 		s.nextNeg = s.epn
 		if v < 0 { // zero weight: never sampled
-			s.next = math.Inf(1)
+			s.next = float32(math.Inf(1))
 		}
 	}
 	bounds := layoutChunks(g, n, threads)
@@ -286,7 +286,7 @@ func optimizeLayout16(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 	seedKey := splitmix(uint64(p.Seed))
 	for epoch := 0; epoch < p.NEpochs; epoch++ {
 		L.c.setAlpha(float32(p.LearningRate*(1-float64(epoch)/float64(p.NEpochs))), dim)
-		L.fe = float64(epoch)
+		L.fe = float32(epoch)
 		L.epochKey = splitmix(seedKey ^ uint64(epoch)) // newRNG(seed, epoch, e) = {splitmix(epochKey ^ e)}
 		for i := 0; i < n; i++ {
 			copy(L.snap[i*kLanes:i*kLanes+dim], emb[i*dim:(i+1)*dim])
@@ -312,15 +312,17 @@ type layout16 struct {
 	sched    []edgeSched
 	c        *layoutConsts
 	asm      bool
-	fe       float64 // current epoch
+	fe       float32 // current epoch
 	epochKey uint64
 }
 
 // edgeSched is umap-learn's sampling schedule of one edge (its
 // epochs_per_sample, epoch_of_next_sample, epochs_per_negative_sample and
-// epoch_of_next_negative_sample), kept together: one cache line holds two
-// edges' schedules.
-type edgeSched struct{ next, eps, nextNeg, epn float64 }
+// epoch_of_next_negative_sample), kept together. float32 (umap-learn:
+// float64): rounding moves the sampling epochs by far less than an epoch
+// over a run, and four edges share a cache line (the array is streamed
+// every epoch).
+type edgeSched struct{ next, eps, nextNeg, epn float32 }
 
 // lane is one vertex in progress: its row and its next edge.
 type lane struct {
@@ -390,7 +392,7 @@ func (L *layout16) step(l *lane) bool {
 				negs = append(negs, int32(k))
 			}
 		}
-		s.nextNeg += float64(nneg) * s.epn
+		s.nextNeg += float32(nneg) * s.epn
 	}
 	l.negs = negs
 	k := int(L.g.Indices[e])
