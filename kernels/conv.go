@@ -493,7 +493,7 @@ func (j *biasJob) runRange(lo, hi int) {
 	for k := lo; k < hi; k++ {
 		var acc float64
 		for n := 0; n < s.N; n++ {
-			acc += sum64x8(dy[(n*s.K+k)*ohw : (n*s.K+k+1)*ohw])
+			acc += sumBias(dy[(n*s.K+k)*ohw : (n*s.K+k+1)*ohw])
 		}
 		db[k] += float32(acc)
 	}
@@ -516,27 +516,43 @@ func sum64(x []float32) float64 {
 	return (a0 + a1) + (a2 + a3)
 }
 
-// sum64x8 is sum64 with eight accumulators, for the bias gradient: a long
-// plane sum is bound by the add latency of each chain, so eight chains run
-// twice as fast as four (different rounding, hence a separate function).
-func sum64x8(x []float32) float64 {
-	var a [8]float64
-	i := 0
-	for ; i+8 <= len(x); i += 8 {
-		v := x[i : i+8 : i+8]
-		a[0] += float64(v[0])
-		a[1] += float64(v[1])
-		a[2] += float64(v[2])
-		a[3] += float64(v[3])
-		a[4] += float64(v[4])
-		a[5] += float64(v[5])
-		a[6] += float64(v[6])
-		a[7] += float64(v[7])
+// sumBias is the float64 sum of x for the bias gradient: whole 32-float
+// blocks in the lane order of Sum64AVX512 (the assembly, or its twin
+// sum64BlocksGo), then the rest in order. A long plane is latency-bound in
+// scalar code; the vector sum is several times faster.
+func sumBias(x []float32) float64 {
+	nb := len(x) / 32
+	var s float64
+	if nb > 0 {
+		if fn := sumBlocksFn(); fn != nil {
+			s = fn(&x[0], nb)
+		} else {
+			s = sum64BlocksGo(x[:nb*32])
+		}
 	}
-	for ; i < len(x); i++ {
-		a[0] += float64(x[i])
+	for _, v := range x[nb*32:] {
+		s += float64(v)
 	}
-	return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+	return s
+}
+
+// sum64BlocksGo is the pure-Go twin of Sum64AVX512 (len(x) a multiple of 32).
+func sum64BlocksGo(x []float32) float64 {
+	var a [4][8]float64
+	for i := 0; i+32 <= len(x); i += 32 {
+		for j := 0; j < 4; j++ {
+			for l := 0; l < 8; l++ {
+				a[j][l] += float64(x[i+j*8+l])
+			}
+		}
+	}
+	var t [8]float64
+	for l := range t {
+		t[l] = (a[0][l] + a[1][l]) + (a[2][l] + a[3][l])
+	}
+	u := [4]float64{t[0] + t[4], t[1] + t[5], t[2] + t[6], t[3] + t[7]}
+	v := [2]float64{u[0] + u[2], u[1] + u[3]}
+	return v[0] + v[1]
 }
 
 // ConvPerSampleWeight writes each example's own weight gradient, without

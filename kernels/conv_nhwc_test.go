@@ -350,3 +350,32 @@ func TestWtJobSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestSumBias: the assembly block sum is bit-identical to its Go twin, and
+// sumBias matches a float64 reference closely.
+func TestSumBias(t *testing.T) {
+	old := Path()
+	defer UsePath(old)
+	r := rand.New(rand.NewPCG(39, 40))
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{0, 1, 31, 32, 33, 196, 784, 4097} {
+			x := convRand(r, n)
+			var ref float64
+			for _, v := range x {
+				ref += float64(v)
+			}
+			if got := sumBias(x); math.Abs(got-ref) > 1e-12*float64(n+1) {
+				t.Fatalf("%s n=%d: %g, want %g", p, n, got, ref)
+			}
+			if fn := sumBlocksFn(); fn != nil && n >= 32 {
+				nb := n / 32
+				if a, b := fn(&x[0], nb), sum64BlocksGo(x[:nb*32]); math.Float64bits(a) != math.Float64bits(b) {
+					t.Fatalf("%s n=%d: asm %v, twin %v", p, n, a, b)
+				}
+			}
+		}
+	}
+}

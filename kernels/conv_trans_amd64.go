@@ -51,3 +51,11 @@ func directAKernel() aKernel {
 	}
 	return aKernel{}
 }
+
+// sumBlocksFn returns the path's float64 block sum (sum64Blocks), or nil.
+func sumBlocksFn() func(x *float32, blocks int) float64 {
+	if cur.name == "avx512" {
+		return asm.Sum64AVX512
+	}
+	return nil
+}

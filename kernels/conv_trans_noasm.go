@@ -22,3 +22,6 @@ func wgradKernel() func(part, dy *float32, ldy, ldr int, x *float32, rows, ow, w
 
 // directAKernel: no in-place-A micro-kernels on this build.
 func directAKernel() aKernel { return aKernel{} }
+
+// sumBlocksFn: no assembly block sum on this build.
+func sumBlocksFn() func(x *float32, blocks int) float64 { return nil }

@@ -23,3 +23,9 @@ func ConvDirect16AVX512(out *float32, ldo int, in *float32, offs *int32, taps in
 //
 //go:noescape
 func WgradDirect16AVX512(part *float32, dy *float32, ldy, ldr int, x *float32, rows, ow, wp int)
+
+// Sum64AVX512 returns the float64 sum of x[0 : 32*blocks] in a fixed lane
+// order (see the assembly). Needs AVX-512F.
+//
+//go:noescape
+func Sum64AVX512(x *float32, blocks int) float64

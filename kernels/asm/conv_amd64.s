@@ -341,3 +341,45 @@ store:
 	VMOVUPS Z15, 960(R12)
 	VZEROUPPER
 	RET
+
+// func Sum64AVX512(x *float32, blocks int) float64
+//
+// Sum of x[0 : 32*blocks] in float64: element i is added (in order) to lane
+// i%8 of accumulator (i/8)%4; then t = (a0+a1)+(a2+a3) lane-wise, u[l] =
+// t[l]+t[l+4], v[l] = u[l]+u[l+2], result v[0]+v[1]. Needs AVX-512F.
+TEXT ·Sum64AVX512(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ blocks+8(FP), CX
+	VXORPD Z0, Z0, Z0
+	VXORPD Z1, Z1, Z1
+	VXORPD Z2, Z2, Z2
+	VXORPD Z3, Z3, Z3
+	TESTQ CX, CX
+	JLE reduce
+
+sumloop:
+	VCVTPS2PD (SI), Z4
+	VADDPD Z4, Z0, Z0
+	VCVTPS2PD 32(SI), Z5
+	VADDPD Z5, Z1, Z1
+	VCVTPS2PD 64(SI), Z6
+	VADDPD Z6, Z2, Z2
+	VCVTPS2PD 96(SI), Z7
+	VADDPD Z7, Z3, Z3
+	ADDQ $128, SI
+	DECQ CX
+	JNZ sumloop
+
+reduce:
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VADDSD X1, X0, X0
+	VZEROUPPER
+	MOVSD X0, ret+16(FP)
+	RET
