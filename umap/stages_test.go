@@ -2,6 +2,7 @@ package umap
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -85,4 +86,59 @@ func BenchmarkStages(b *testing.B) {
 			NegativeSampleRate: 5, RepulsionStrength: 1, Threads: threads})
 		lap("layout")
 	}
+}
+
+// BenchmarkLayoutPaths times 20 epochs of the layout on one thread on the
+// peer's mixture (REMEDY_UMAP_N, default 20000), through the general path
+// (any dimension, the original scalar loop) and the 16-lane path
+// OptimizeLayout takes for up to 16 dimensions; it reports the best of 5
+// alternating runs of each, which is what a busy machine lets through.
+func BenchmarkLayoutPaths(b *testing.B) {
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("REMEDY_UMAP_N")); err == nil {
+		n = v
+	}
+	const d, k, dim = 512, 15, 10
+	x := peerMixture(b, n)
+	opt := Options{NNeighbors: k, NComponents: dim, Threads: 2}.Defaults(n)
+	idx, dist, err := KNN(x, n, d, k, Euclidean, AutoKNNMethod(n), 0, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, _ := FuzzySimplicialSet(idx, dist, n, k, 1, 1)
+	g = PruneGraph(g, opt.NEpochs)
+	vecs, _ := InitLayout(x, d, g, dim, Euclidean, 0, 2)
+	emb0 := make([]float32, n*dim)
+	for i, v := range vecs {
+		emb0[i] = float32(v)
+	}
+	scaleColumns(emb0, n, dim)
+	a, bb, _ := FindAB(1, 0.1)
+	lp := LayoutParams{A: a, B: bb, NEpochs: 20, LearningRate: 1, NegativeSampleRate: 5, RepulsionStrength: 1, Threads: 1}
+	paths := []struct {
+		name string
+		fn   func([]float32)
+	}{
+		{"general", func(e []float32) { optimizeLayoutWide(e, n, dim, g, lp) }},
+		{"16-lane", func(e []float32) { OptimizeLayout(e, n, dim, g, lp) }},
+	}
+	best := make([]float64, len(paths))
+	for i := range best {
+		best[i] = math.Inf(1)
+	}
+	b.ResetTimer()
+	for it := 0; it < b.N; it++ {
+		for rep := 0; rep < 5; rep++ {
+			for p, path := range paths {
+				emb := append([]float32(nil), emb0...)
+				w0 := time.Now()
+				path.fn(emb)
+				best[p] = min(best[p], time.Since(w0).Seconds())
+			}
+		}
+	}
+	for p, path := range paths {
+		b.ReportMetric(best[p], path.name+"-s")
+	}
+	b.ReportMetric(best[1]/best[0], "ratio")
 }
