@@ -15,10 +15,9 @@ import (
 // centre offsets, the peer's loss (BCE-with-logits on objectness + MSE on
 // the offsets of object cells), Adam lr 1e-4, batch 32.
 //
-// Named BenchmarkTrainStepICE because bench/train_test.go already defines
-// BenchmarkTrainStep; the sub-benchmark names follow the issue's
-// (model=icedet/batch=32/threads=T), so -bench 'TrainStep' runs both.
-func BenchmarkTrainStepICE(b *testing.B) {
+// BenchmarkTrainStep (bench/train_test.go) runs it as its
+// model=icedet/batch=32/threads=T sub-benchmarks, the names.
+func benchTrainStepICE(b *testing.B) {
 	const batch, size = 32, 128
 	for _, th := range []int{1, 2} {
 		b.Run(fmt.Sprintf("model=icedet/batch=%d/threads=%d", batch, th), func(b *testing.B) {

@@ -90,6 +90,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			})
 		}
 	}
+	benchTrainStepICE(b)
 }
 
 // BenchmarkInfer: no-grad forward of batches of 512 images to logits.
