@@ -86,8 +86,11 @@ func (s ConvShape) chunk() int {
 }
 
 // chunkOf is the chunk size for n images of ohw pixels lowered to crs rows.
-func chunkOf(n, ohw, crs int) int {
-	nb := (convTargetCols + ohw - 1) / max(1, ohw)
+func chunkOf(n, ohw, crs int) int { return chunkFor(convTargetCols, n, ohw, crs) }
+
+// chunkFor is chunkOf for a chunk width of target pixels.
+func chunkFor(target, n, ohw, crs int) int {
+	nb := (target + ohw - 1) / max(1, ohw)
 	if lim := convMaxColFloats / max(1, crs*ohw); nb > lim {
 		nb = lim
 	}

@@ -16,13 +16,7 @@ var convNHWCMode = 0
 // convNHWCCols is the chunk width (pixels) of the channels-last lowering.
 var convNHWCCols = 1024
 
-func chunkNHWC(n, ohw, crs int) int {
-	old := convTargetCols
-	convTargetCols = convNHWCCols
-	nb := chunkOf(n, ohw, crs)
-	convTargetCols = old
-	return nb
-}
+func chunkNHWC(n, ohw, crs int) int { return chunkFor(convNHWCCols, n, ohw, crs) }
 
 // nhwcFwd selects channels-last lowering for the forward and weight-gradient
 // passes: worth it once a channel run is long enough to copy in vectors.
