@@ -5,15 +5,22 @@ import "fmt"
 // Distance primitives on float32 rows, for neighbour searches (UMAP's
 // random-projection trees and NN-descent) where rows are picked by index
 // and a GEMM would first have to gather them. On the avx512 path they run
-// in AVX-512 assembly; elsewhere in Go. The summation order differs between
+// in AVX-512 assembly; elsewhere Dot (and so DotRows) uses the path's vector
+// dot if it has one, SqDist plain Go. The summation order differs between
 // paths (results agree to rounding), but on one path the result depends on
 // the operands only.
 
 // Dot returns sum x[i]*y[i]; y must be at least as long as x.
 func Dot(x, y []float32) float32 {
 	y = y[:len(x)]
-	if len(x) > 0 && distSIMD() {
+	if len(x) == 0 {
+		return 0
+	}
+	if distSIMD() {
 		return dotSIMD(x, y)
+	}
+	if cur.dot != nil { // the path's own vector dot (AVX2, NEON)
+		return cur.dot(x, y)
 	}
 	return dotGo(x, y)
 }
@@ -54,7 +61,7 @@ func DotRows(x []float32, d int, ia, ib []int32, out []float32, ldo int) {
 		xi := x[int(i)*d : int(i)*d+d]
 		o := out[a*ldo : a*ldo+nb]
 		for b, j := range ib {
-			o[b] = dotGo(xi, x[int(j)*d:int(j)*d+d])
+			o[b] = Dot(xi, x[int(j)*d:int(j)*d+d])
 		}
 	}
 }
