@@ -60,6 +60,10 @@ func clip4(v float32) float32 {
 // nothing another goroutine does during the epoch, and the output is the
 // same for any thread count.
 func OptimizeLayout(emb []float32, n, dim int, g *Graph, p LayoutParams) {
+	if n <= SerialLayoutMax {
+		optimizeLayoutSerial(emb, n, dim, g, p)
+		return
+	}
 	if dim <= kLanes {
 		optimizeLayout16(emb, n, dim, g, p)
 		return
