@@ -115,7 +115,7 @@ type convWork struct {
 	wj       wtJob
 	tab      gatherTab
 	serial   bool // running inside a batch-split worker: no nested parallelRange
-	wg       sync.WaitGroup
+	par      parJob
 	split    convSplitJob
 	im       im2colJob
 	ir       im2rowJob
@@ -123,6 +123,7 @@ type convWork struct {
 	lay      layoutJob
 	nj       nhwcJob
 	rj       rowsJob
+	nb       nhwcPass
 }
 
 // Workspaces are kept on a small free list rather than a sync.Pool, which
@@ -197,12 +198,21 @@ func (ws *convWork) gatherDy(s ConvShape, dy []float32, n0, nb int) []float32 {
 	return ws.mat
 }
 
+// nt is the goroutine limit for this workspace's GEMMs: 1 inside a batch
+// split, else 0 (Threads()).
+func (ws *convWork) nt() int {
+	if ws.serial {
+		return 1
+	}
+	return 0
+}
+
 func (ws *convWork) run(n, work int, j rangeJob) {
 	if ws.serial {
 		j.runRange(0, n)
 		return
 	}
-	parallelRange(&ws.wg, n, work, j)
+	parallelRange(&ws.par, n, work, j)
 }
 
 func getConvWork() *convWork {
@@ -259,7 +269,7 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 		col := ws.lower(s, x, n0, b)
 		if b == 1 {
 			yn := y[n0*kohw : (n0+1)*kohw]
-			Sgemm(false, false, s.K, cols, crs, 1, w, crs, col, cols, 0, yn, cols)
+			sgemmT(ws.nt(), false, false, s.K, cols, crs, 1, w, crs, col, cols, 0, yn, cols)
 			if bias != nil {
 				for k := 0; k < s.K; k++ {
 					addConst(yn[k*ohw:(k+1)*ohw], bias[k])
@@ -268,9 +278,9 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 			continue
 		}
 		ws.mat = growF32(ws.mat, s.K*cols)
-		Sgemm(false, false, s.K, cols, crs, 1, w, crs, col, cols, 0, ws.mat, cols)
+		sgemmT(ws.nt(), false, false, s.K, cols, crs, 1, w, crs, col, cols, 0, ws.mat, cols)
 		ws.lay = layoutJob{k: s.K, nb: b, ohw: ohw, mat: ws.mat, nchw: y[n0*kohw : (n0+b)*kohw], bias: bias, toNCHW: true}
-		parallelRange(&ws.wg, s.K*b, b*kohw, &ws.lay)
+		parallelRange(&ws.par, s.K*b, b*kohw, &ws.lay)
 		ws.lay = layoutJob{}
 	}
 	putConvWork(ws)
@@ -317,18 +327,18 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 		cols := b * ohw
 		g := ws.gatherDy(s, dy, n0, b)
 		if b == 1 && s.pointwise() {
-			Sgemm(true, false, crs, cols, s.K, 1, w, crs, g, cols, 0, dx[n0*chw:(n0+1)*chw], cols)
+			sgemmT(ws.nt(), true, false, crs, cols, s.K, 1, w, crs, g, cols, 0, dx[n0*chw:(n0+1)*chw], cols)
 			continue
 		}
 		ws.col = growF32(ws.col, crs*cols)
-		Sgemm(true, false, crs, cols, s.K, 1, w, crs, g, cols, 0, ws.col, cols)
+		sgemmT(ws.nt(), true, false, crs, cols, s.K, 1, w, crs, g, cols, 0, ws.col, cols)
 		ws.c2i = col2imJob{s: s, oh: oh, ow: ow, nb: b, col: ws.col, dx: dx[n0*chw : (n0+b)*chw]}
 		if s.StrideH == 1 && s.StrideW == 1 && ow >= 7 && addRowsFn() != nil && !convCol2imTable {
 			ws.c2i.unit = true
 		} else {
 			ws.c2i.tab = ws.table(s)
 		}
-		parallelRange(&ws.wg, b*s.C, crs*cols, &ws.c2i)
+		parallelRange(&ws.par, b*s.C, crs*cols, &ws.c2i)
 		ws.c2i = col2imJob{}
 	}
 	putConvWork(ws)
@@ -359,7 +369,7 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 			wl := s.WeightLen()
 			ws.col = growF32(ws.col, (t-1)*wl)
 			ws.split.parts = ws.col
-			parallelRange(&ws.wg, t, s.N*wl, &ws.split)
+			parallelRange(&ws.par, t, s.N*wl, &ws.split)
 			ws.split = convSplitJob{}
 			for p := 0; p < t-1; p++ { // fixed order: thread 0's images first
 				for i, v := range ws.col[p*wl : (p+1)*wl] {
@@ -402,11 +412,11 @@ func (ws *convWork) weightRange(s ConvShape, x, dy []float32, n0, n1 int, dw []f
 		g := ws.gatherDy(s, dy, c0, b)
 		if weightViaCol(s) {
 			col := ws.lower(s, x, c0, b)
-			Sgemm(false, true, s.K, crs, cols, 1, g, cols, col, cols, 1, dw, crs)
+			sgemmT(ws.nt(), false, true, s.K, crs, cols, 1, g, cols, col, cols, 1, dw, crs)
 			continue
 		}
 		rows := ws.lowerT(s, x, c0, b)
-		Sgemm(false, false, s.K, crs, cols, 1, g, cols, rows, crs, 1, dw, crs)
+		sgemmT(ws.nt(), false, false, s.K, crs, cols, 1, g, cols, rows, crs, 1, dw, crs)
 	}
 }
 
@@ -582,7 +592,7 @@ func ConvPerSampleWeight(s ConvShape, x, dy, dwPer []float32) {
 	// better than the two nested splits on the write-bound big layers.
 	if t := splitThreads(s); t > 1 {
 		ws.split = convSplitJob{s: s, x: x, dy: dy, dwPer: dwPer, t: t}
-		parallelRange(&ws.wg, t, s.N*wl, &ws.split)
+		parallelRange(&ws.par, t, s.N*wl, &ws.split)
 		ws.split = convSplitJob{}
 	} else {
 		ws.perSampleRange(s, x, dy, 0, s.N, dwPer)
@@ -602,10 +612,10 @@ func (ws *convWork) perSampleRange(s ConvShape, x, dy []float32, n0, n1 int, dwP
 	for n := n0; n < n1; n++ {
 		if weightViaCol(s) {
 			col := ws.lower(s, x, n, 1)
-			Sgemm(false, true, s.K, crs, ohw, 1, dy[n*kohw:(n+1)*kohw], ohw, col, ohw, 0, dwPer[n*wl:(n+1)*wl], crs)
+			sgemmT(ws.nt(), false, true, s.K, crs, ohw, 1, dy[n*kohw:(n+1)*kohw], ohw, col, ohw, 0, dwPer[n*wl:(n+1)*wl], crs)
 			continue
 		}
 		rows := ws.lowerT(s, x, n, 1)
-		Sgemm(false, false, s.K, crs, ohw, 1, dy[n*kohw:(n+1)*kohw], ohw, rows, crs, 0, dwPer[n*wl:(n+1)*wl], crs)
+		sgemmT(ws.nt(), false, false, s.K, crs, ohw, 1, dy[n*kohw:(n+1)*kohw], ohw, rows, crs, 0, dwPer[n*wl:(n+1)*wl], crs)
 	}
 }

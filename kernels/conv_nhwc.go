@@ -262,8 +262,6 @@ func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int, ones bool) 
 // forwardNHWC is ConvForward through channels-last lowering:
 // Y (K x pixels) = [W' bias] (K x RSC+1) * [rows 1]^T.
 func (ws *convWork) forwardNHWC(s ConvShape, x, w, bias, y []float32) {
-	ohw := s.OutH() * s.OutW()
-	kohw := s.K * ohw
 	rs := s.R * s.S
 	crs := s.C * rs
 	kk := crs // GEMM depth: the bias is one more
@@ -274,62 +272,105 @@ func (ws *convWork) forwardNHWC(s ConvShape, x, w, bias, y []float32) {
 	ws.wj = wtJob{c: s.C, rs: rs, kk: kk, w: w, bias: bias, dst: ws.wt}
 	ws.run(s.K, s.K*crs, &ws.wj)
 	ws.wj = wtJob{}
-	g := fwdGeom(s)
-	nb := chunkNHWC(s.N, ohw, kk)
-	for n0 := 0; n0 < s.N; n0 += nb {
-		b := min(nb, s.N-n0)
-		cols := b * ohw
-		rows := ws.lowerNHWC(g, x, n0, b, bias != nil)
-		if useDirectA() {
-			ws.mat = growF32(ws.mat, s.K*cols)
-			sgemmDirectA(cols, s.K, kk, rows, kk, true, ws.wt, kk, 0, ws.mat, s.K)
-			ws.toNCHW(ws.mat, y[n0*kohw:(n0+b)*kohw], b, s.K, ohw)
-			continue
-		}
-		if b == 1 {
-			Sgemm(false, true, s.K, cols, kk, 1, ws.wt, kk, rows, kk, 0, y[n0*kohw:(n0+1)*kohw], cols)
-			continue
-		}
-		ws.mat = growF32(ws.mat, s.K*cols)
-		Sgemm(false, true, s.K, cols, kk, 1, ws.wt, kk, rows, kk, 0, ws.mat, cols)
-		ws.lay = layoutJob{k: s.K, nb: b, ohw: ohw, mat: ws.mat, nchw: y[n0*kohw : (n0+b)*kohw], toNCHW: true}
-		parallelRange(&ws.wg, s.K*b, b*kohw, &ws.lay)
-		ws.lay = layoutJob{}
-	}
+	ws.nhwcBatch(nhwcPass{s: s, src: x, wt: ws.wt[:s.K*kk], depth: kk, ones: bias != nil, dst: y})
 }
 
 // backwardDataNHWC is ConvBackwardData for stride 1 as a convolution of dy:
 // dx (C x pixels) = W^T viewed as C x (RS*K) times rows(dy)^T, where row
 // (pixel i, j; tap r, q) holds dy at (i+padH-r, j+padW-q).
 func (ws *convWork) backwardDataNHWC(s ConvShape, dy, w, dx []float32) {
-	hw := s.H * s.W
-	chw := s.C * hw
 	crs := s.C * s.R * s.S
 	rsk := s.R * s.S * s.K
 	ws.wt = growF32(ws.wt, s.K*crs)
 	ws.wj = wtJob{k: s.K, crs: crs, w: w, dst: ws.wt} // CRS x K
 	ws.run((crs+15)/16, s.K*crs, &ws.wj)
 	ws.wj = wtJob{}
-	g := dataGeom(s)
-	nb := chunkNHWC(s.N, hw, rsk)
-	for n0 := 0; n0 < s.N; n0 += nb {
-		b := min(nb, s.N-n0)
-		cols := b * hw
-		rows := ws.lowerNHWC(g, dy, n0, b, false)
+	ws.nhwcBatch(nhwcPass{s: s, data: true, src: dy, wt: ws.wt[:s.K*crs], depth: rsk, dst: dx})
+}
+
+// nhwcPass is a channels-last forward (data false) or backward-data product
+// with its weights already rearranged: wt is outC x depth.
+type nhwcPass struct {
+	s        ConvShape
+	data     bool
+	src, dst []float32
+	wt       []float32
+	depth    int
+	ones     bool // forward with bias: rows end in a 1
+	t        int  // batch groups (nhwcBatch)
+}
+
+// geometry returns the lowering, the output channels and pixels per image.
+func (p *nhwcPass) geometry() (g nhwcGeom, outC, opix int) {
+	if p.data {
+		return dataGeom(p.s), p.s.C, p.s.H * p.s.W
+	}
+	return fwdGeom(p.s), p.s.K, p.s.OutH() * p.s.OutW()
+}
+
+// convNHWCSplitMin is the output pixels per thread from which the
+// channels-last forward and backward-data passes split the batch (each
+// thread lowers, multiplies and transposes its own images: one hand-off per
+// call, and each image's data stays on one core) rather than running each
+// step split over threads (the GEMM by output channels). Below it the
+// duplicated packing of the weights costs more than the hand-offs.
+var convNHWCSplitMin = 256
+
+// nhwcBatch runs pass p over the batch, split into groups of images when
+// there are enough pixels; the images of a group go through the same
+// chunking and kernels whichever goroutine runs it, so the result depends
+// only on the thread count.
+func (ws *convWork) nhwcBatch(p nhwcPass) {
+	_, _, opix := p.geometry()
+	t := 1
+	if !ws.serial {
+		t = min(Threads(), p.s.N)
+	}
+	if t > 1 && p.s.N/t*opix >= convNHWCSplitMin {
+		p.t = t
+		ws.nb = p
+		parallelRange(&ws.par, t, 1<<30, &ws.nb)
+		ws.nb = nhwcPass{}
+		return
+	}
+	ws.nhwcRange(&p, 0, p.s.N)
+}
+
+// runRange runs batch groups lo..hi of p, each on its own serial workspace.
+func (p *nhwcPass) runRange(lo, hi int) {
+	for g := lo; g < hi; g++ {
+		w := getConvWork()
+		w.serial = true
+		w.nhwcRange(p, g*p.s.N/p.t, (g+1)*p.s.N/p.t)
+		w.serial = false
+		putConvWork(w)
+	}
+}
+
+// nhwcRange runs pass p for images [n0, n1) in chunks.
+func (ws *convWork) nhwcRange(p *nhwcPass, n0, n1 int) {
+	g, outC, opix := p.geometry()
+	per := outC * opix
+	nb := chunkNHWC(n1-n0, opix, p.depth)
+	for c0 := n0; c0 < n1; c0 += nb {
+		b := min(nb, n1-c0)
+		cols := b * opix
+		rows := ws.lowerNHWC(g, p.src, c0, b, p.ones)
+		out := p.dst[c0*per : (c0+b)*per]
 		if useDirectA() {
-			ws.mat = growF32(ws.mat, s.C*cols)
-			sgemmDirectA(cols, s.C, rsk, rows, rsk, true, ws.wt, rsk, 0, ws.mat, s.C)
-			ws.toNCHW(ws.mat, dx[n0*chw:(n0+b)*chw], b, s.C, hw)
+			ws.mat = growF32(ws.mat, outC*cols)
+			sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, p.depth, true, p.wt, p.depth, 0, ws.mat, outC)
+			ws.toNCHW(ws.mat, out, b, outC, opix)
 			continue
 		}
 		if b == 1 {
-			Sgemm(false, true, s.C, cols, rsk, 1, ws.wt, rsk, rows, rsk, 0, dx[n0*chw:(n0+1)*chw], cols)
+			sgemmT(ws.nt(), false, true, outC, cols, p.depth, 1, p.wt, p.depth, rows, p.depth, 0, out, cols)
 			continue
 		}
-		ws.mat = growF32(ws.mat, s.C*cols)
-		Sgemm(false, true, s.C, cols, rsk, 1, ws.wt, rsk, rows, rsk, 0, ws.mat, cols)
-		ws.lay = layoutJob{k: s.C, nb: b, ohw: hw, mat: ws.mat, nchw: dx[n0*chw : (n0+b)*chw], toNCHW: true}
-		parallelRange(&ws.wg, s.C*b, b*chw, &ws.lay)
+		ws.mat = growF32(ws.mat, outC*cols)
+		sgemmT(ws.nt(), false, true, outC, cols, p.depth, 1, p.wt, p.depth, rows, p.depth, 0, ws.mat, cols)
+		ws.lay = layoutJob{k: outC, nb: b, ohw: opix, mat: ws.mat, nchw: out, toNCHW: true}
+		ws.run(outC*b, b*per, &ws.lay)
 		ws.lay = layoutJob{}
 	}
 }
@@ -349,7 +390,7 @@ func (ws *convWork) weightNHWC(s ConvShape, x, dy []float32, n0, n1 int, dw []fl
 		cols := b * ohw
 		gd := ws.gatherDy(s, dy, c0, b)
 		rows := ws.lowerNHWC(g, x, c0, b, false)
-		Sgemm(false, false, s.K, crs, cols, 1, gd, cols, rows, crs, beta, ws.dwt, crs)
+		sgemmT(ws.nt(), false, false, s.K, crs, cols, 1, gd, cols, rows, crs, beta, ws.dwt, crs)
 		beta = 1
 	}
 	ws.pj = permJob{c: s.C, rs: rs, src: ws.dwt[:s.K*crs], dst: dw}

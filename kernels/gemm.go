@@ -16,12 +16,20 @@ import (
 // of C sees the same sequence of operations whatever the thread count: results
 // are bit-identical across thread counts (for a given kernel path).
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemmT(0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmT is Sgemm on at most nt goroutines (nt < 1: Threads()). Callers that
+// already run one part of a batch split pass 1: a nested split would put
+// more goroutines than cores on the work and move data between cores. The
+// split never changes the result.
+func sgemmT(nt int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
 	}
 	g := gemmArgs{p: &cur, transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, nt: nt}
 	g.skinny = m <= skinnyRowsMax || n <= skinnyMax
 	// With beta == 0 the packed path can write C on the first kc slice
 	// instead of clearing it first.
@@ -126,8 +134,8 @@ type gemmArgs struct {
 	c              []float32
 	ldc            int
 	pre            []float32 // skinny path: the small operand, gathered once
-	wg             *sync.WaitGroup
-	ak             aKernel // when set, A (not transposed, alpha 1) is read in place
+	ak             aKernel   // when set, A (not transposed, alpha 1) is read in place
+	nt             int       // goroutines at most; < 1: Threads()
 }
 
 // aKernel is a micro-kernel pair that reads A in place (row i, column p at
@@ -141,15 +149,16 @@ type aKernel struct {
 // is large and every element is used by few B panels, so packing it (a
 // transposing copy) costs more than broadcasting from its rows. Falls back
 // to Sgemm where the path has no such kernel.
-func sgemmDirectA(m, n, k int, a []float32, lda int, transB bool, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// nt is as for sgemmT.
+func sgemmDirectA(nt, m, n, k int, a []float32, lda int, transB bool, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ak := directAKernel()
 	if ak.fn == nil || m <= skinnyRowsMax || n <= skinnyMax || k == 0 {
-		Sgemm(false, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
+		sgemmT(nt, false, transB, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	checkGemm(false, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	g := gemmArgs{p: &cur, transB: transB, m: m, n: n, k: k, alpha: 1,
-		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, ak: ak}
+		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, ak: ak, nt: nt}
 	g.overwrite = beta == 0 && g.p.gemm.set != nil && ak.set != nil
 	if !g.overwrite {
 		scaleC(m, n, beta, c, ldc)
@@ -157,39 +166,29 @@ func sgemmDirectA(m, n, k int, a []float32, lda int, transB bool, b []float32, l
 	runGemm(&g)
 }
 
-// gemmJob is the pooled per-call state of a multi-threaded Sgemm.
+// gemmJob is the pooled per-call state of a multi-threaded Sgemm: its parts
+// are the pieces of a parallel call (conv_par.go), claimed by whichever
+// goroutine is free.
 type gemmJob struct {
-	wg    sync.WaitGroup
+	par   parJob
 	parts []gemmArgs
+}
+
+func (j *gemmJob) runRange(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		j.parts[i].run()
+	}
 }
 
 var gemmJobs = sync.Pool{New: func() any { return new(gemmJob) }}
 
-// Persistent workers, so a parallel call allocates nothing.
-var (
-	workerMu  sync.Mutex
-	workerN   int
-	workQueue = make(chan *gemmArgs, 64)
-)
-
-func ensureWorkers(n int) {
-	workerMu.Lock()
-	for workerN < n {
-		workerN++
-		go func() {
-			for g := range workQueue {
-				g.run()
-				g.wg.Done()
-			}
-		}()
-	}
-	workerMu.Unlock()
-}
-
 // runGemm splits C into parts along its larger dimension (at multiples of the
-// register tile), runs part 0 on the calling goroutine and the rest on workers.
+// register tile) and runs them on the calling goroutine and the workers.
 func runGemm(g *gemmArgs) {
 	t := Threads()
+	if g.nt > 0 {
+		t = min(t, g.nt)
+	}
 	if work := g.m * g.n * g.k; work < minParallelWork*t {
 		t = max(1, work/minParallelWork)
 	}
@@ -216,30 +215,23 @@ func runGemm(g *gemmArgs) {
 	}
 	chunk := (dim + t - 1) / t
 	chunk = (chunk + unit - 1) / unit * unit
-	t = (dim + chunk - 1) / chunk
-	if t <= 1 {
+	parts := (dim + chunk - 1) / chunk
+	if parts <= 1 {
 		g.run()
 		return
 	}
 	job := gemmJobs.Get().(*gemmJob)
-	if cap(job.parts) < t {
-		job.parts = make([]gemmArgs, t)
+	if cap(job.parts) < parts {
+		job.parts = make([]gemmArgs, parts)
 	}
-	parts := job.parts[:t]
-	for i := range parts {
+	job.parts = job.parts[:parts]
+	for i := range job.parts {
 		lo := i * chunk
 		hi := min(dim, lo+chunk)
-		parts[i] = g.sub(alongN, lo, hi)
-		parts[i].wg = &job.wg
+		job.parts[i] = g.sub(alongN, lo, hi)
 	}
-	ensureWorkers(t - 1)
-	job.wg.Add(t - 1)
-	for i := 1; i < t; i++ {
-		workQueue <- &parts[i]
-	}
-	parts[0].run()
-	job.wg.Wait()
-	clear(parts) // drop references to the caller's slices
+	job.par.run(parts, parts, min(t, parts), job)
+	clear(job.parts) // drop references to the caller's slices
 	gemmJobs.Put(job)
 }
 

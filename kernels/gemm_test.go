@@ -141,7 +141,7 @@ func (g *gemmCase) run(t *testing.T) {
 		c = c[:0]
 	}
 	if g.directA {
-		sgemmDirectA(g.m, g.n, g.k, g.a, g.lda, g.transB, g.b, g.ldb, g.beta, c, g.ldc)
+		sgemmDirectA(0, g.m, g.n, g.k, g.a, g.lda, g.transB, g.b, g.ldb, g.beta, c, g.ldc)
 	} else {
 		Sgemm(g.transA, g.transB, g.m, g.n, g.k, g.alpha, g.a, g.lda, g.b, g.ldb, g.beta, c, g.ldc)
 	}
