@@ -85,29 +85,9 @@ func optimizeLayoutWide(emb []float32, n, dim int, g *Graph, p LayoutParams) {
 		epn[e] = eps[e] / nsr
 		nextNeg[e] = epn[e]
 	}
-	// Vertex chunks of equal edge count, several per thread and handed out
-	// dynamically, so a thread the OS delays does not hold up the epoch's
-	// barrier. Which thread runs a chunk does not change its result.
 	threads = min(threads, n)
-	nChunks := min(n, 1)
-	if threads > 1 {
-		nChunks = min(n, 16*threads)
-	}
-	bounds := make([]int, nChunks+1)
-	for t := 1; t < nChunks; t++ {
-		target := t * nE / nChunks
-		lo, hi := 0, n
-		for lo < hi {
-			mid := (lo + hi) / 2
-			if g.Indptr[mid] < target {
-				lo = mid + 1
-			} else {
-				hi = mid
-			}
-		}
-		bounds[t] = max(lo, bounds[t-1])
-	}
-	bounds[nChunks] = n
+	bounds := layoutChunks(g, n, threads)
+	nChunks := len(bounds) - 1
 	type scratch struct {
 		gcs  []float32
 		d2s  []float32
