@@ -1,14 +1,11 @@
 package autograd
 
-import (
-	"sync"
-
-	"remedy/kernels"
-)
+import "remedy/kernels"
 
 // Element-wise kernels are single-threaded; with several kernel threads the
-// tape splits large ones into contiguous ranges run by a small persistent
-// worker pool (jobs are plain structs, so dispatch does not allocate).
+// tape splits large ones into contiguous ranges run on the kernels' worker
+// pool (kernels.Parallel; jobs are plain structs, so dispatch does not
+// allocate).
 // Every element or plane is computed by the same code whatever the split, so
 // results are bit-identical for any thread count.
 
@@ -37,31 +34,12 @@ type pjob struct {
 	arg     []int32
 	h, w    int
 	f       float32
-	wg      *sync.WaitGroup
 }
 
-var pool struct {
-	mu      sync.Mutex
-	ch      chan pjob
-	workers int
-}
-
-func ensureWorkers(n int) chan pjob {
-	pool.mu.Lock()
-	defer pool.mu.Unlock()
-	if pool.ch == nil {
-		pool.ch = make(chan pjob, 64)
-	}
-	for pool.workers < n {
-		pool.workers++
-		go func() {
-			for j := range pool.ch {
-				j.run()
-				j.wg.Done()
-			}
-		}()
-	}
-	return pool.ch
+// RunRange runs units [lo, hi) of j (kernels.Parallel's loop body).
+func (j *pjob) RunRange(lo, hi int) {
+	s := j.slice(lo, hi)
+	s.run()
 }
 
 func (j *pjob) run() {
@@ -116,32 +94,13 @@ func (j pjob) slice(lo, hi int) pjob {
 // runPar runs j over units [0, units) where each unit has cost elems/units
 // elements, split over the kernel threads when it is large enough.
 func (tp *Tape) runPar(j pjob, units, elems int) {
-	t := kernels.Threads()
-	if t > units {
-		t = units
-	}
-	if t <= 1 || elems < parMin || !splitElementwise {
+	if kernels.Threads() <= 1 || units <= 1 || elems < parMin || !splitElementwise {
 		j.run()
 		return
 	}
-	ch := ensureWorkers(t - 1)
-	j.wg = &tp.wg
-	per := (units + t - 1) / t
-	var last pjob
-	for s := 0; s < t; s++ {
-		lo, hi := s*per, min(units, (s+1)*per)
-		if lo >= hi {
-			break
-		}
-		if hi == units {
-			last = j.slice(lo, hi)
-			break
-		}
-		tp.wg.Add(1)
-		ch <- j.slice(lo, hi)
-	}
-	last.run()
-	tp.wg.Wait()
+	tp.pj = j
+	tp.par.For(units, &tp.pj)
+	tp.pj = pjob{}
 }
 
 func (tp *Tape) relu(dst, x []float32) {

@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"fmt"
-	"sync"
 
 	"remedy/kernels"
 )
@@ -22,8 +21,9 @@ type Tape struct {
 	nextT   int
 
 	ps         *perSample
-	backwarded bool // Backward ran since the last Reset
-	wg         sync.WaitGroup
+	backwarded bool             // Backward ran since the last Reset
+	par        kernels.Parallel // element-wise splits (parallel.go)
+	pj         pjob
 }
 
 // NewTape returns an empty tape that records operations.

@@ -185,3 +185,34 @@ func parallelRange(p *parJob, n, work int, j rangeJob) {
 	}
 	p.run(n, nt, nt, j)
 }
+
+// RangeJob is a loop body for Parallel: RunRange handles indices [lo, hi).
+// Handling each index the same way whatever the range keeps results
+// independent of the split.
+type RangeJob interface{ RunRange(lo, hi int) }
+
+// Parallel runs loops over the kernels' worker pool (for autograd's
+// element-wise passes, so they share the helpers and their hand-off with the
+// kernels). The zero value is ready; a Parallel serves one call at a time.
+type Parallel struct {
+	p parJob
+	j RangeJob
+}
+
+func (q *Parallel) runRange(lo, hi int) { q.j.RunRange(lo, hi) }
+
+// For runs j over [0, n) in Threads() contiguous pieces (fewer when n is
+// smaller), on the calling goroutine and the pool's helpers. Passing j as a
+// pointer to a reused struct keeps the call allocation-free.
+func (q *Parallel) For(n int, j RangeJob) {
+	nt := min(Threads(), n, 0xffff)
+	if nt <= 1 {
+		if n > 0 {
+			j.RunRange(0, n)
+		}
+		return
+	}
+	q.j = j
+	q.p.run(n, nt, nt, q)
+	q.j = nil
+}
