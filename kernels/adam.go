@@ -132,30 +132,37 @@ func forConcat(bufs [][]float32, fn func(i, a, b int)) {
 	}
 	per := (total + t - 1) / t
 	per = (per + 15) &^ 15
-	run := func(lo, hi int) {
+	j := concatJobs.Get().(*concatJob)
+	j.bufs, j.fn, j.per, j.total = bufs, fn, per, total
+	pieces := (total + per - 1) / per
+	j.par.run(pieces, pieces, min(t, pieces), j)
+	j.bufs, j.fn = nil, nil
+	concatJobs.Put(j)
+}
+
+// concatJob is one forConcat call on the worker pool (conv_par.go): piece s
+// covers elements [s*per, (s+1)*per) of the concatenation.
+type concatJob struct {
+	par        parJob
+	bufs       [][]float32
+	fn         func(i, a, b int)
+	per, total int
+}
+
+var concatJobs = sync.Pool{New: func() any { return new(concatJob) }}
+
+func (j *concatJob) runRange(lo, hi int) {
+	for s := lo; s < hi; s++ {
+		a, b := s*j.per, min(j.total, (s+1)*j.per)
 		base := 0
-		for i, x := range bufs {
+		for i, x := range j.bufs {
 			n := len(x)
-			if a, b := max(lo-base, 0), min(hi-base, n); a < b {
-				fn(i, a, b)
+			if a, b := max(a-base, 0), min(b-base, n); a < b {
+				j.fn(i, a, b)
 			}
 			base += n
 		}
 	}
-	var wg sync.WaitGroup
-	for s := 1; s < t; s++ {
-		lo, hi := s*per, min(total, (s+1)*per)
-		if lo >= hi {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run(lo, hi)
-		}()
-	}
-	run(0, min(total, per))
-	wg.Wait()
 }
 
 // concatParMin is the element count below which forConcat stays on one
