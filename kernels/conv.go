@@ -124,6 +124,7 @@ type convWork struct {
 	nj       nhwcJob
 	rj       rowsJob
 	nb       nhwcPass
+	cb       colPass
 }
 
 // Workspaces are kept on a small free list rather than a sync.Pool, which
@@ -244,11 +245,7 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 	if bias != nil {
 		convNeed(op, "bias", len(bias), s.K)
 	}
-	oh, ow := s.OutH(), s.OutW()
-	ohw := oh * ow
-	kohw := s.K * ohw
-	crs := s.C * s.R * s.S
-	if s.N == 0 || kohw == 0 {
+	if s.N == 0 || s.K*s.OutH()*s.OutW() == 0 {
 		return
 	}
 	ws := getConvWork()
@@ -262,9 +259,71 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 		putConvWork(ws)
 		return
 	}
-	nb := s.chunk()
-	for n0 := 0; n0 < s.N; n0 += nb {
-		b := min(nb, s.N-n0)
+	ws.colBatch(colPass{s: s, in: x, w: w, bias: bias, out: y})
+	putConvWork(ws)
+}
+
+// colPass is a forward (data false) or backward-data pass through im2col /
+// col2im over a range of images.
+type colPass struct {
+	s                ConvShape
+	data             bool
+	in, w, bias, out []float32
+	t                int // batch groups (colBatch)
+}
+
+// colBatch runs p over the batch, split into one group of images per thread
+// when each group has enough work (128 output pixels and minParallelWork
+// multiply-adds), as nhwcBatch: the chunk loop otherwise hands off three
+// small parallel steps per chunk (the 3->16 layer's backward-data at batch
+// 32 was slower on 2 threads than on 1). Each image's arithmetic does not
+// depend on the chunking, so results depend only on the thread count.
+func (ws *convWork) colBatch(p colPass) {
+	s := p.s
+	pix := s.OutH() * s.OutW()
+	if p.data {
+		pix = s.H * s.W
+	}
+	t := 1
+	if !ws.serial {
+		t = min(Threads(), s.N)
+	}
+	if t > 1 && s.N/t*pix >= convNHWCSplitMin && s.N/t*s.OutH()*s.OutW()*s.K*s.C*s.R*s.S >= minParallelWork {
+		p.t = t
+		ws.cb = p
+		parallelRange(&ws.par, t, 1<<30, &ws.cb)
+		ws.cb = colPass{}
+		return
+	}
+	ws.colRange(&p, 0, s.N)
+}
+
+func (p *colPass) runRange(lo, hi int) {
+	for g := lo; g < hi; g++ {
+		w := getConvWork()
+		w.serial = true
+		w.colRange(p, g*p.s.N/p.t, (g+1)*p.s.N/p.t)
+		w.serial = false
+		putConvWork(w)
+	}
+}
+
+// colRange runs p for images [n0, n1) in chunks.
+func (ws *convWork) colRange(p *colPass, n0, n1 int) {
+	if p.data {
+		ws.dataRange(p.s, p.in, p.w, p.out, n0, n1)
+		return
+	}
+	s, x, w, bias, y := p.s, p.in, p.w, p.bias, p.out
+	ohw := s.OutH() * s.OutW()
+	kohw := s.K * ohw
+	crs := s.C * s.R * s.S
+	sub := s
+	sub.N = n1 - n0
+	nb := sub.chunk()
+	for c0 := n0; c0 < n1; c0 += nb {
+		n0 := c0
+		b := min(nb, n1-n0)
 		cols := b * ohw
 		col := ws.lower(s, x, n0, b)
 		if b == 1 {
@@ -280,10 +339,9 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 		ws.mat = growF32(ws.mat, s.K*cols)
 		sgemmT(ws.nt(), false, false, s.K, cols, crs, 1, w, crs, col, cols, 0, ws.mat, cols)
 		ws.lay = layoutJob{k: s.K, nb: b, ohw: ohw, mat: ws.mat, nchw: y[n0*kohw : (n0+b)*kohw], bias: bias, toNCHW: true}
-		parallelRange(&ws.par, s.K*b, b*kohw, &ws.lay)
+		ws.run(s.K*b, b*kohw, &ws.lay)
 		ws.lay = layoutJob{}
 	}
-	putConvWork(ws)
 }
 
 func addConst(x []float32, b float32) {
@@ -299,11 +357,7 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 	convNeed(op, "dy", len(dy), s.yLen())
 	convNeed(op, "w", len(w), s.WeightLen())
 	convNeed(op, "dx", len(dx), s.xLen())
-	oh, ow := s.OutH(), s.OutW()
-	ohw := oh * ow
-	chw := s.C * s.H * s.W
-	crs := s.C * s.R * s.S
-	if s.N == 0 || chw == 0 {
+	if s.N == 0 || s.C*s.H*s.W == 0 {
 		return
 	}
 	if s.K == 0 {
@@ -321,9 +375,22 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 		putConvWork(ws)
 		return
 	}
-	nb := s.chunk()
-	for n0 := 0; n0 < s.N; n0 += nb {
-		b := min(nb, s.N-n0)
+	ws.colBatch(colPass{s: s, data: true, in: dy, w: w, out: dx})
+	putConvWork(ws)
+}
+
+// dataRange is the im2col backward-data pass for images [n0, n1).
+func (ws *convWork) dataRange(s ConvShape, dy, w, dx []float32, n0, n1 int) {
+	oh, ow := s.OutH(), s.OutW()
+	ohw := oh * ow
+	chw := s.C * s.H * s.W
+	crs := s.C * s.R * s.S
+	sub := s
+	sub.N = n1 - n0
+	nb := sub.chunk()
+	for c0 := n0; c0 < n1; c0 += nb {
+		n0 := c0
+		b := min(nb, n1-n0)
 		cols := b * ohw
 		g := ws.gatherDy(s, dy, n0, b)
 		if b == 1 && s.pointwise() {
@@ -338,10 +405,9 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 		} else {
 			ws.c2i.tab = ws.table(s)
 		}
-		parallelRange(&ws.par, b*s.C, crs*cols, &ws.c2i)
+		ws.run(b*s.C, crs*cols, &ws.c2i)
 		ws.c2i = col2imJob{}
 	}
-	putConvWork(ws)
 }
 
 // ConvBackwardWeight accumulates the batch-summed weight gradient into dw

@@ -313,8 +313,11 @@ func (p *nhwcPass) geometry() (g nhwcGeom, outC, opix int) {
 // thread lowers, multiplies and transposes its own images: one hand-off per
 // call, and each image's data stays on one core) rather than running each
 // step split over threads (the GEMM by output channels). Below it the
-// duplicated packing of the weights costs more than the hand-offs.
-var convNHWCSplitMin = 256
+// duplicated packing of the weights costs more than the hand-offs. Measured
+// at 2 threads, batch 32, 3x3 layers (144 pixels per thread), us per pass,
+// split vs not: 128->256 forward 633-648 vs 709-717, backward-data 674-714
+// vs 754-757; 256->256 forward 1251-1294 vs 1298-1317, backward-data equal.
+var convNHWCSplitMin = 128
 
 // nhwcBatch runs pass p over the batch, split into groups of images when
 // there are enough pixels; the images of a group go through the same

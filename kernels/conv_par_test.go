@@ -77,18 +77,23 @@ func TestConvBatchSplitSame(t *testing.T) {
 	for _, s := range []ConvShape{
 		{N: 7, C: 32, H: 7, W: 7, K: 48, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
 		{N: 5, C: 20, H: 9, W: 6, K: 33, R: 3, S: 2, StrideH: 2, StrideW: 1, PadH: 1, PadW: 0},
+		// im2col / col2im paths: few channels, strided, pointwise
+		{N: 6, C: 3, H: 12, W: 11, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 5, C: 8, H: 16, W: 16, K: 16, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},
+		{N: 4, C: 8, H: 9, W: 9, K: 16, R: 1, S: 1, StrideH: 1, StrideW: 1},
+		{N: 4, C: 256, H: 3, W: 3, K: 2, R: 1, S: 1, StrideH: 1, StrideW: 1},
 	} {
 		x, w, dy, bias := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen()), convRand(r, s.K)
 		run := func(nt int) ([]float32, []float32) {
 			SetThreads(nt)
 			y, dx := make([]float32, s.yLen()), make([]float32, s.xLen())
 			ConvForward(s, x, w, bias, y)
-			if s.StrideH == 1 {
-				ConvBackwardData(s, dy, w, dx)
-			}
+			ConvBackwardData(s, dy, w, dx)
 			return y, dx
 		}
 		convNHWCSplitMin = 1
+		oldWork := minParallelWork
+		minParallelWork = 1
 		y1, dx1 := run(1)
 		for _, nt := range []int{2, 3} {
 			y, dx := run(nt)
@@ -103,7 +108,10 @@ func TestConvBatchSplitSame(t *testing.T) {
 				}
 			}
 		}
+		minParallelWork = oldWork
 		want, mag := convFwd64(s, x, w, bias)
 		convClose(t, "batch-split fwd", y1, want, mag, s.C*s.R*s.S)
+		wantDx, magDx := convBwdData64(s, dy, w)
+		convClose(t, "batch-split bwd_data", dx1, wantDx, magDx, s.K*s.R*s.S)
 	}
 }
