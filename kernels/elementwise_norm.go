@@ -1,5 +1,7 @@
 package kernels
 
+import "sync"
+
 // Sum of squares for gradient-norm clipping: float64 accumulation in 32
 // fixed lanes (element j of the vectorised part goes to lane j%32), so the
 // SIMD loops and the pure-Go twin add the same numbers in the same order
@@ -61,36 +63,49 @@ func SumSquaresAll(bufs [][]float32) float64 {
 		}
 		return s
 	}
-	sums := make([]float64, nb)
 	// block k of buffer i has a global index; forConcat's ranges are
-	// multiples of 16 elements but not of sqBlock, so split by blocks here
-	starts := make([]int, len(bufs)+1)
+	// multiples of 16 elements but not of sqBlock, so split by blocks here,
+	// on the shared worker pool (conv_par.go)
+	j := sqJobs.Get().(*sqJob)
+	j.bufs = bufs
+	j.starts = append(j.starts[:0], 0)
 	for i, b := range bufs {
-		starts[i+1] = starts[i] + (len(b)+sqBlock-1)/sqBlock
+		j.starts = append(j.starts, j.starts[i]+(len(b)+sqBlock-1)/sqBlock)
 	}
+	if cap(j.sums) < nb {
+		j.sums = make([]float64, nb)
+	}
+	j.sums = j.sums[:nb] // every block's sum is written below
 	t := min(concatThreads(bufs), nb)
-	done := make(chan struct{}, t)
-	per := (nb + t - 1) / t
-	for s := 0; s < t; s++ {
-		lo, hi := s*per, min(nb, (s+1)*per)
-		go func() {
-			for i, b := range bufs {
-				for k := max(lo, starts[i]); k < min(hi, starts[i+1]); k++ {
-					o := (k - starts[i]) * sqBlock
-					sums[k] = SumSquares(b[o:min(len(b), o+sqBlock)])
-				}
-			}
-			done <- struct{}{}
-		}()
+	pieces := min(nb, 0xffff)
+	j.par.run(nb, pieces, t, j)
+	var sum float64
+	for _, v := range j.sums {
+		sum += v
 	}
-	for s := 0; s < t; s++ {
-		<-done
+	j.bufs = nil
+	sqJobs.Put(j)
+	return sum
+}
+
+// sqJob is one SumSquaresAll call on the worker pool: index k is block k
+// of the concatenation, its sum written to sums[k].
+type sqJob struct {
+	par    parJob
+	bufs   [][]float32
+	starts []int // first block index of each buffer
+	sums   []float64
+}
+
+var sqJobs = sync.Pool{New: func() any { return new(sqJob) }}
+
+func (j *sqJob) runRange(lo, hi int) {
+	for i, b := range j.bufs {
+		for k := max(lo, j.starts[i]); k < min(hi, j.starts[i+1]); k++ {
+			o := (k - j.starts[i]) * sqBlock
+			j.sums[k] = SumSquares(b[o:min(len(b), o+sqBlock)])
+		}
 	}
-	var s float64
-	for _, v := range sums {
-		s += v
-	}
-	return s
 }
 
 // ScaleAll multiplies every element of every buffer by c, split over the
