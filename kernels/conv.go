@@ -111,6 +111,8 @@ type convWork struct {
 	pads     [][]float32
 	dj       directJob
 	bj       biasJob
+	bn       biasNHWCJob
+	lx, ly   []float32 // activations converted between layouts
 	pj       permJob
 	wj       wtJob
 	tab      gatherTab
@@ -255,7 +257,7 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 		return
 	}
 	if nhwcFwd(s) {
-		ws.forwardNHWC(s, x, w, bias, y)
+		ws.forwardNHWC(s, ConvLayout{}, x, w, bias, y)
 		putConvWork(ws)
 		return
 	}
@@ -371,7 +373,7 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 		return
 	}
 	if nhwcData(s) {
-		ws.backwardDataNHWC(s, dy, w, dx)
+		ws.backwardDataNHWC(s, ConvLayout{}, dy, w, dx)
 		putConvWork(ws)
 		return
 	}
@@ -415,7 +417,10 @@ func (ws *convWork) dataRange(s ConvShape, dy, w, dx []float32, n0, n1 int) {
 // Images are processed in fixed chunks in order, so the result is
 // bit-identical for a given thread count.
 func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
-	const op = "ConvBackwardWeight"
+	convBackwardWeight("ConvBackwardWeight", s, ConvLayout{}, x, dy, dw, db)
+}
+
+func convBackwardWeight(op string, s ConvShape, l ConvLayout, x, dy, dw, db []float32) {
 	s.mustValid(op)
 	convNeed(op, "x", len(x), s.xLen())
 	convNeed(op, "dy", len(dy), s.yLen())
@@ -431,7 +436,7 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 	ws := getConvWork()
 	if crs > 0 {
 		if t := splitThreads(s); t > 1 {
-			ws.split = convSplitJob{s: s, x: x, dy: dy, dw: dw, t: t}
+			ws.split = convSplitJob{s: s, l: l, x: x, dy: dy, dw: dw, t: t}
 			wl := s.WeightLen()
 			ws.col = growF32(ws.col, (t-1)*wl)
 			ws.split.parts = ws.col
@@ -443,10 +448,14 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 				}
 			}
 		} else {
-			ws.weightRange(s, x, dy, 0, s.N, dw)
+			ws.weightRange(s, l, x, dy, 0, s.N, dw)
 		}
 	}
-	if db != nil {
+	if db != nil && l.Out {
+		ws.bn = biasNHWCJob{k: s.K, pix: s.N * ohw, dy: dy, db: db}
+		ws.run((s.K+15)/16, s.N*s.K*ohw, &ws.bn)
+		ws.bn = biasNHWCJob{}
+	} else if db != nil {
 		ws.bj = biasJob{s: s, dy: dy, db: db}
 		ws.run(s.K, s.N*s.K*ohw, &ws.bj) // channels are independent sums
 		ws.bj = biasJob{}
@@ -455,8 +464,12 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 }
 
 // weightRange adds the weight gradient of images [n0, n1) to dw.
-func (ws *convWork) weightRange(s ConvShape, x, dy []float32, n0, n1 int, dw []float32) {
+func (ws *convWork) weightRange(s ConvShape, l ConvLayout, x, dy []float32, n0, n1 int, dw []float32) {
 	if n1 <= n0 {
+		return
+	}
+	if l.In || l.Out {
+		ws.weightNHWC(s, l, x, dy, n0, n1, dw)
 		return
 	}
 	if kern := useDirectWeight(s); kern != nil {
@@ -464,7 +477,7 @@ func (ws *convWork) weightRange(s ConvShape, x, dy []float32, n0, n1 int, dw []f
 		return
 	}
 	if nhwcFwd(s) {
-		ws.weightNHWC(s, x, dy, n0, n1, dw)
+		ws.weightNHWC(s, l, x, dy, n0, n1, dw)
 		return
 	}
 	ohw := s.OutH() * s.OutW()
@@ -531,6 +544,7 @@ func splitThreads(s ConvShape) int {
 // order; for per-sample gradients each group writes its own rows.
 type convSplitJob struct {
 	s         ConvShape
+	l         ConvLayout
 	x, dy     []float32
 	dw, parts []float32
 	dwPer     []float32 // per-sample mode when non-nil
@@ -552,7 +566,7 @@ func (j *convSplitJob) runRange(lo, hi int) {
 				dst = j.parts[(g-1)*wl : g*wl]
 				clear(dst)
 			}
-			ws.weightRange(s, j.x, j.dy, n0, n1, dst)
+			ws.weightRange(s, j.l, j.x, j.dy, n0, n1, dst)
 		}
 		ws.serial = false
 		putConvWork(ws)

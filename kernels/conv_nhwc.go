@@ -239,29 +239,42 @@ func copyRun(d, s []float32) {
 }
 
 // lowerNHWC returns the im2row matrix (nb*oh*ow x r*s*c, columns (tap,
-// channel)) of source images n0..n0+nb-1 (NCHW, c x h x w each); with ones,
-// each row has a final 1 (row stride r*s*c+1) so a bias folds into the GEMM.
-func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int, ones bool) []float32 {
+// channel)) of source images n0..n0+nb-1 (NCHW, c x h x w each, or already
+// channels-last when srcNHWC); with ones, each row has a final 1 (row stride
+// r*s*c+1) so a bias folds into the GEMM. A channels-last 1x1 source without
+// the ones column is its own im2row matrix.
+func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int, ones, srcNHWC bool) []float32 {
 	chw := g.c * g.h * g.w
-	ws.xt = growF32(ws.xt, nb*chw)
-	ws.nj = nhwcJob{c: g.c, hw: g.h * g.w, src: src[n0*chw : (n0+nb)*chw], dst: ws.xt}
-	ws.run(nb, nb*chw, &ws.nj)
-	ws.nj = nhwcJob{}
+	xt := src[n0*chw : (n0+nb)*chw]
+	if !srcNHWC {
+		ws.xt = growF32(ws.xt, nb*chw)
+		ws.nj = nhwcJob{c: g.c, hw: g.h * g.w, src: xt, dst: ws.xt}
+		ws.run(nb, nb*chw, &ws.nj)
+		ws.nj = nhwcJob{}
+		xt = ws.xt
+	} else if !ones && g.identity() {
+		return xt
+	}
 	n := nb * g.oh * g.ow
 	rsc := g.r * g.s * g.c
 	if ones {
 		rsc++
 	}
 	ws.col = growF32(ws.col, n*rsc)
-	ws.rj = rowsJob{g: g, xt: ws.xt, rows: ws.col, ones: ones}
+	ws.rj = rowsJob{g: g, xt: xt, rows: ws.col, ones: ones}
 	ws.run(n, n*rsc, &ws.rj)
 	ws.rj = rowsJob{}
 	return ws.col
 }
 
+// identity reports a lowering whose rows are the source pixels themselves.
+func (g nhwcGeom) identity() bool {
+	return g.r == 1 && g.s == 1 && g.sh == 1 && g.sw == 1 && g.padH == 0 && g.padW == 0 && g.oh == g.h && g.ow == g.w
+}
+
 // forwardNHWC is ConvForward through channels-last lowering:
 // Y (K x pixels) = [W' bias] (K x RSC+1) * [rows 1]^T.
-func (ws *convWork) forwardNHWC(s ConvShape, x, w, bias, y []float32) {
+func (ws *convWork) forwardNHWC(s ConvShape, l ConvLayout, x, w, bias, y []float32) {
 	rs := s.R * s.S
 	crs := s.C * rs
 	kk := crs // GEMM depth: the bias is one more
@@ -272,20 +285,22 @@ func (ws *convWork) forwardNHWC(s ConvShape, x, w, bias, y []float32) {
 	ws.wj = wtJob{c: s.C, rs: rs, kk: kk, w: w, bias: bias, dst: ws.wt}
 	ws.run(s.K, s.K*crs, &ws.wj)
 	ws.wj = wtJob{}
-	ws.nhwcBatch(nhwcPass{s: s, src: x, wt: ws.wt[:s.K*kk], depth: kk, ones: bias != nil, dst: y})
+	ws.nhwcBatch(nhwcPass{s: s, src: x, wt: ws.wt[:s.K*kk], depth: kk, ones: bias != nil, dst: y,
+		srcNHWC: l.In, dstNHWC: l.Out})
 }
 
 // backwardDataNHWC is ConvBackwardData for stride 1 as a convolution of dy:
 // dx (C x pixels) = W^T viewed as C x (RS*K) times rows(dy)^T, where row
 // (pixel i, j; tap r, q) holds dy at (i+padH-r, j+padW-q).
-func (ws *convWork) backwardDataNHWC(s ConvShape, dy, w, dx []float32) {
+func (ws *convWork) backwardDataNHWC(s ConvShape, l ConvLayout, dy, w, dx []float32) {
 	crs := s.C * s.R * s.S
 	rsk := s.R * s.S * s.K
 	ws.wt = growF32(ws.wt, s.K*crs)
 	ws.wj = wtJob{k: s.K, crs: crs, w: w, dst: ws.wt} // CRS x K
 	ws.run((crs+15)/16, s.K*crs, &ws.wj)
 	ws.wj = wtJob{}
-	ws.nhwcBatch(nhwcPass{s: s, data: true, src: dy, wt: ws.wt[:s.K*crs], depth: rsk, dst: dx})
+	ws.nhwcBatch(nhwcPass{s: s, data: true, src: dy, wt: ws.wt[:s.K*crs], depth: rsk, dst: dx,
+		srcNHWC: l.Out, dstNHWC: l.In})
 }
 
 // nhwcPass is a channels-last forward (data false) or backward-data product
@@ -298,6 +313,9 @@ type nhwcPass struct {
 	depth    int
 	ones     bool // forward with bias: rows end in a 1
 	t        int  // batch groups (nhwcBatch)
+	// activations already channels-last: src is not transposed, and dst is
+	// written pixel-major as the product comes out
+	srcNHWC, dstNHWC bool
 }
 
 // geometry returns the lowering, the output channels and pixels per image.
@@ -358,8 +376,17 @@ func (ws *convWork) nhwcRange(p *nhwcPass, n0, n1 int) {
 	for c0 := n0; c0 < n1; c0 += nb {
 		b := min(nb, n1-c0)
 		cols := b * opix
-		rows := ws.lowerNHWC(g, p.src, c0, b, p.ones)
+		rows := ws.lowerNHWC(g, p.src, c0, b, p.ones, p.srcNHWC)
 		out := p.dst[c0*per : (c0+b)*per]
+		if p.dstNHWC {
+			// pixels x outC is the channels-last output itself
+			if useDirectA() {
+				sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, p.depth, true, p.wt, p.depth, 0, out, outC)
+			} else {
+				sgemmT(ws.nt(), false, true, cols, outC, p.depth, 1, rows, p.depth, p.wt, p.depth, 0, out, outC)
+			}
+			continue
+		}
 		if useDirectA() {
 			ws.mat = growF32(ws.mat, outC*cols)
 			sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, p.depth, true, p.wt, p.depth, 0, ws.mat, outC)
@@ -380,10 +407,12 @@ func (ws *convWork) nhwcRange(p *nhwcPass, n0, n1 int) {
 
 // weightNHWC adds the weight gradient of images [n0, n1) to dw:
 // dW' (K x RSC) = dY (K x pixels) * rows, then dw[k][c][t] += dW'[k][t][c].
-func (ws *convWork) weightNHWC(s ConvShape, x, dy []float32, n0, n1 int, dw []float32) {
+// With l.Out, dy is channels-last (pixels x K) and enters transposed.
+func (ws *convWork) weightNHWC(s ConvShape, l ConvLayout, x, dy []float32, n0, n1 int, dw []float32) {
 	ohw := s.OutH() * s.OutW()
 	rs := s.R * s.S
 	crs := s.C * rs
+	kohw := s.K * ohw
 	ws.dwt = growF32(ws.dwt, s.K*crs)
 	g := fwdGeom(s)
 	nb := chunkNHWC(n1-n0, ohw, crs)
@@ -391,9 +420,13 @@ func (ws *convWork) weightNHWC(s ConvShape, x, dy []float32, n0, n1 int, dw []fl
 	for c0 := n0; c0 < n1; c0 += nb {
 		b := min(nb, n1-c0)
 		cols := b * ohw
-		gd := ws.gatherDy(s, dy, c0, b)
-		rows := ws.lowerNHWC(g, x, c0, b, false)
-		sgemmT(ws.nt(), false, false, s.K, crs, cols, 1, gd, cols, rows, crs, beta, ws.dwt, crs)
+		rows := ws.lowerNHWC(g, x, c0, b, false, l.In)
+		if l.Out {
+			sgemmT(ws.nt(), true, false, s.K, crs, cols, 1, dy[c0*kohw:(c0+b)*kohw], s.K, rows, crs, beta, ws.dwt, crs)
+		} else {
+			gd := ws.gatherDy(s, dy, c0, b)
+			sgemmT(ws.nt(), false, false, s.K, crs, cols, 1, gd, cols, rows, crs, beta, ws.dwt, crs)
+		}
 		beta = 1
 	}
 	ws.pj = permJob{c: s.C, rs: rs, src: ws.dwt[:s.K*crs], dst: dw}

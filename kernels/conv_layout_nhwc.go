@@ -1,0 +1,167 @@
+package kernels
+
+// Convolutions over channels-last activations. A network that keeps its
+// activations N x H x W x C between layers that use the channels-last
+// lowering skips the per-layer transposes of the input (before lowering)
+// and of the output (after the product, which comes out pixel-major).
+
+// ConvLayout gives the memory order of a convolution's activations: In for
+// x and dx, Out for y and dy; false is NCHW, true NHWC (channels-last: each
+// image is H x W x C). The shape (ConvShape) and the weights (K x C x R x S)
+// are the same in every layout.
+type ConvLayout struct{ In, Out bool }
+
+// ConvNHWC is the layout with input and output channels-last.
+var ConvNHWC = ConvLayout{In: true, Out: true}
+
+func (l ConvLayout) nchw() bool { return !l.In && !l.Out }
+
+// ConvForwardLayout is ConvForward with activations in layout l.
+func ConvForwardLayout(s ConvShape, l ConvLayout, x, w, bias, y []float32) {
+	if l.nchw() {
+		ConvForward(s, x, w, bias, y)
+		return
+	}
+	const op = "ConvForwardLayout"
+	s.mustValid(op)
+	convNeed(op, "x", len(x), s.xLen())
+	convNeed(op, "w", len(w), s.WeightLen())
+	convNeed(op, "y", len(y), s.yLen())
+	if bias != nil {
+		convNeed(op, "bias", len(bias), s.K)
+	}
+	if s.N == 0 || s.K*s.OutH()*s.OutW() == 0 {
+		return
+	}
+	ws := getConvWork()
+	ws.forwardNHWC(s, l, x, w, bias, y)
+	putConvWork(ws)
+}
+
+// ConvBackwardDataLayout is ConvBackwardData with activations in layout l.
+func ConvBackwardDataLayout(s ConvShape, l ConvLayout, dy, w, dx []float32) {
+	if l.nchw() {
+		ConvBackwardData(s, dy, w, dx)
+		return
+	}
+	const op = "ConvBackwardDataLayout"
+	s.mustValid(op)
+	convNeed(op, "dy", len(dy), s.yLen())
+	convNeed(op, "w", len(w), s.WeightLen())
+	convNeed(op, "dx", len(dx), s.xLen())
+	if s.N == 0 || s.C*s.H*s.W == 0 {
+		return
+	}
+	if s.K == 0 {
+		clear(dx[:s.xLen()])
+		return
+	}
+	ws := getConvWork()
+	defer putConvWork(ws)
+	if s.StrideH == 1 && s.StrideW == 1 {
+		ws.backwardDataNHWC(s, l, dy, w, dx)
+		return
+	}
+	// Strided: the channels-last lowering of dy handles stride 1 only, so
+	// convert to NCHW around the channel-major pass (not a hot path).
+	dyc := dy
+	if l.Out {
+		ws.ly = growF32(ws.ly, s.yLen())
+		ws.layout(s.N, s.K, s.OutH()*s.OutW(), dy, ws.ly, false)
+		dyc = ws.ly
+	}
+	dxc := dx
+	if l.In {
+		ws.lx = growF32(ws.lx, s.xLen())
+		dxc = ws.lx
+	}
+	ConvBackwardData(s, dyc, w, dxc)
+	if l.In {
+		ws.layout(s.N, s.C, s.H*s.W, dxc, dx, true)
+	}
+}
+
+// ConvBackwardWeightLayout is ConvBackwardWeight with activations in layout
+// l (results bit-identical for a given thread count, as there).
+func ConvBackwardWeightLayout(s ConvShape, l ConvLayout, x, dy, dw, db []float32) {
+	convBackwardWeight("ConvBackwardWeightLayout", s, l, x, dy, dw, db)
+}
+
+// ConvPerSampleWeightLayout is ConvPerSampleWeight with activations in
+// layout l. The per-sample pass is bound by writing its N weight-sized rows;
+// converting the activations to NCHW first costs little beside that.
+func ConvPerSampleWeightLayout(s ConvShape, l ConvLayout, x, dy, dwPer []float32) {
+	if l.nchw() {
+		ConvPerSampleWeight(s, x, dy, dwPer)
+		return
+	}
+	const op = "ConvPerSampleWeightLayout"
+	s.mustValid(op)
+	convNeed(op, "x", len(x), s.xLen())
+	convNeed(op, "dy", len(dy), s.yLen())
+	ws := getConvWork()
+	defer putConvWork(ws)
+	if l.In {
+		ws.lx = growF32(ws.lx, s.xLen())
+		ws.layout(s.N, s.C, s.H*s.W, x, ws.lx, false)
+		x = ws.lx
+	}
+	if l.Out {
+		ws.ly = growF32(ws.ly, s.yLen())
+		ws.layout(s.N, s.K, s.OutH()*s.OutW(), dy, ws.ly, false)
+		dy = ws.ly
+	}
+	ConvPerSampleWeight(s, x, dy, dwPer)
+}
+
+// layout transposes n images between c x hw (NCHW) and hw x c (NHWC):
+// toNHWC from src NCHW to dst NHWC, else from src NHWC to dst NCHW.
+func (ws *convWork) layout(n, c, hw int, src, dst []float32, toNHWC bool) {
+	ws.nj = nhwcJob{c: c, hw: hw, src: src[:n*c*hw], dst: dst[:n*c*hw], back: !toNHWC}
+	ws.run(n, n*c*hw, &ws.nj)
+	ws.nj = nhwcJob{}
+}
+
+// ToNHWC writes the n images of src (C x HW each) channels-last into dst
+// (HW x C each).
+func ToNHWC(n, c, hw int, src, dst []float32) { transposeImages(n, c, hw, src, dst, true) }
+
+// ToNCHW writes the n channels-last images of src (HW x C each) into dst
+// (C x HW each).
+func ToNCHW(n, c, hw int, src, dst []float32) { transposeImages(n, c, hw, src, dst, false) }
+
+func transposeImages(n, c, hw int, src, dst []float32, toNHWC bool) {
+	convNeed("ToNHWC/ToNCHW", "src", len(src), n*c*hw)
+	convNeed("ToNHWC/ToNCHW", "dst", len(dst), n*c*hw)
+	if n*c*hw == 0 {
+		return
+	}
+	ws := getConvWork()
+	ws.layout(n, c, hw, src, dst, toNHWC)
+	putConvWork(ws)
+}
+
+// biasNHWCJob adds, for blocks of 16 channels (units), the sum over all
+// pixels of channels-last dy (pix rows of k) to db, accumulating in float64
+// in pixel order (so the result does not depend on the split).
+type biasNHWCJob struct {
+	k, pix int
+	dy, db []float32
+}
+
+func (j *biasNHWCJob) runRange(lo, hi int) {
+	for u := lo; u < hi; u++ {
+		k0, k1 := u*16, min(u*16+16, j.k)
+		var acc [16]float64
+		a := acc[:k1-k0]
+		for p := 0; p < j.pix; p++ {
+			row := j.dy[p*j.k+k0 : p*j.k+k1]
+			for i, v := range row[:len(a)] {
+				a[i] += float64(v)
+			}
+		}
+		for i, v := range a {
+			j.db[k0+i] += float32(v)
+		}
+	}
+}

@@ -1,0 +1,291 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// nhwcOf and nchwOf are naive test-side transposes (n images, c channels,
+// hw pixels), independent of the kernels' blocked transposes.
+func nhwcOf(n, c, hw int, x []float32) []float32 {
+	out := make([]float32, len(x))
+	for i := 0; i < n; i++ {
+		for ch := 0; ch < c; ch++ {
+			for p := 0; p < hw; p++ {
+				out[(i*hw+p)*c+ch] = x[(i*c+ch)*hw+p]
+			}
+		}
+	}
+	return out
+}
+
+func nchwOf(n, c, hw int, x []float32) []float32 {
+	out := make([]float32, len(x))
+	for i := 0; i < n; i++ {
+		for ch := 0; ch < c; ch++ {
+			for p := 0; p < hw; p++ {
+				out[(i*c+ch)*hw+p] = x[(i*hw+p)*c+ch]
+			}
+		}
+	}
+	return out
+}
+
+var testLayouts = []ConvLayout{{In: true}, {Out: true}, {In: true, Out: true}}
+
+// TestConvLayouts checks the channels-last entry points against the float64
+// references on the awkward shapes, under every chunking/path forcing, for
+// the three non-NCHW layouts (strided backward-data goes through the
+// conversion fallback).
+func TestConvLayouts(t *testing.T) {
+	withChunking(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(31, 32))
+		for si, s := range awkwardShapes() {
+			l := testLayouts[si%3]
+			name := fmt.Sprintf("%+v %+v", l, s)
+			hw, ohw := s.H*s.W, s.OutH()*s.OutW()
+			x, w, dy := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen())
+			var bias []float32
+			if si%2 == 0 {
+				bias = convRand(r, s.K)
+			}
+			xl, dyl := x, dy
+			if l.In {
+				xl = nhwcOf(s.N, s.C, hw, x)
+			}
+			if l.Out {
+				dyl = nhwcOf(s.N, s.K, ohw, dy)
+			}
+			back := func(v []float32, c, p int, nhwc bool) []float32 {
+				if nhwc {
+					return nchwOf(s.N, c, p, v)
+				}
+				return v
+			}
+
+			want, mag := convFwd64(s, x, w, bias)
+			y, buf := convGuarded(s.yLen(), float32(math.NaN()))
+			ConvForwardLayout(s, l, xl, w, bias, y)
+			convCheckGuards(t, "fwd "+name, buf)
+			convClose(t, "fwd "+name, back(y, s.K, ohw, l.Out), want, mag, s.C*s.R*s.S)
+
+			wantDx, magDx := convBwdData64(s, dy, w)
+			dx, buf := convGuarded(s.xLen(), float32(math.NaN()))
+			ConvBackwardDataLayout(s, l, dyl, w, dx)
+			convCheckGuards(t, "bwd_data "+name, buf)
+			convClose(t, "bwd_data "+name, back(dx, s.C, hw, l.In), wantDx, magDx, s.K*s.R*s.S)
+
+			per, magPer, db64 := convBwdWeight64(s, x, dy)
+			wl := s.WeightLen()
+			wantW, magW := make([]float64, wl), make([]float64, wl)
+			for i := range wantW {
+				wantW[i], magW[i] = 1, 1
+				for n := 0; n < s.N; n++ {
+					wantW[i] += per[n*wl+i]
+					magW[i] += magPer[n*wl+i]
+				}
+			}
+			dw, bufw := convGuarded(wl, 1)
+			db, bufb := convGuarded(s.K, -2)
+			ConvBackwardWeightLayout(s, l, xl, dyl, dw, db)
+			convCheckGuards(t, "dw "+name, bufw)
+			convCheckGuards(t, "db "+name, bufb)
+			terms := s.N * ohw
+			convClose(t, "bwd_weight "+name, dw, wantW, magW, terms)
+			for k := range db64 {
+				if d := math.Abs(float64(db[k]) - (db64[k] - 2)); d > 1e-5*float64(terms+2) {
+					t.Fatalf("%s: db[%d] = %g, want %g", name, k, db[k], db64[k]-2)
+				}
+			}
+
+			got, bufp := convGuarded(s.N*wl, float32(math.NaN()))
+			ConvPerSampleWeightLayout(s, l, xl, dyl, got)
+			convCheckGuards(t, "per_sample "+name, bufp)
+			convClose(t, "per_sample "+name, got, per, magPer, ohw)
+		}
+	})
+}
+
+// TestConvLayoutsVGG runs the channels-last passes on the VGG's own layer
+// shapes (small batch) against the references, and checks that repeated
+// calls are bit-identical.
+func TestConvLayoutsVGG(t *testing.T) {
+	defer SetThreads(Threads())
+	mk := func(n, c, k, hw, r, pad int) ConvShape {
+		return ConvShape{N: n, C: c, H: hw, W: hw, K: k, R: r, S: r, StrideH: 1, StrideW: 1, PadH: pad, PadW: pad}
+	}
+	r := rand.New(rand.NewPCG(33, 34))
+	for _, th := range []int{1, 2, 3} {
+		SetThreads(th)
+		for _, c := range []struct {
+			s ConvShape
+			l ConvLayout
+		}{
+			{mk(5, 32, 128, 7, 3, 1), ConvLayout{Out: true}},
+			{mk(5, 128, 128, 7, 3, 1), ConvNHWC},
+			{mk(6, 128, 256, 3, 3, 1), ConvNHWC},
+			{mk(7, 256, 256, 3, 3, 1), ConvNHWC},
+			{mk(7, 256, 2, 3, 1, 0), ConvNHWC},
+		} {
+			s, l := c.s, c.l
+			name := fmt.Sprintf("threads=%d %+v %+v", th, l, s)
+			hw, ohw := s.H*s.W, s.OutH()*s.OutW()
+			x, w, dy, bias := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen()), convRand(r, s.K)
+			xl, dyl := x, nhwcOf(s.N, s.K, ohw, dy)
+			if l.In {
+				xl = nhwcOf(s.N, s.C, hw, x)
+			}
+			run := func() (y, dx, dw, db []float32) {
+				y, dx = make([]float32, s.yLen()), make([]float32, s.xLen())
+				dw, db = make([]float32, s.WeightLen()), make([]float32, s.K)
+				ConvForwardLayout(s, l, xl, w, bias, y)
+				ConvBackwardDataLayout(s, l, dyl, w, dx)
+				ConvBackwardWeightLayout(s, l, xl, dyl, dw, db)
+				return
+			}
+			y, dx, dw, db := run()
+			want, mag := convFwd64(s, x, w, bias)
+			convClose(t, "fwd "+name, nchwOf(s.N, s.K, ohw, y), want, mag, s.C*s.R*s.S)
+			if l.In {
+				dx = nchwOf(s.N, s.C, hw, dx)
+			}
+			wantDx, magDx := convBwdData64(s, dy, w)
+			convClose(t, "bwd_data "+name, dx, wantDx, magDx, s.K*s.R*s.S)
+			per, magPer, _ := convBwdWeight64(s, x, dy)
+			wl := s.WeightLen()
+			wantW, magW := make([]float64, wl), make([]float64, wl)
+			for i := range wantW {
+				for n := 0; n < s.N; n++ {
+					wantW[i] += per[n*wl+i]
+					magW[i] += magPer[n*wl+i]
+				}
+			}
+			convClose(t, "bwd_weight "+name, dw, wantW, magW, s.N*ohw)
+			y2, dx2, dw2, db2 := run()
+			if l.In {
+				dx2 = nchwOf(s.N, s.C, hw, dx2)
+			}
+			for i, pair := range [][2][]float32{{y, y2}, {dx, dx2}, {dw, dw2}, {db, db2}} {
+				if !slices.Equal(pair[0], pair[1]) {
+					t.Fatalf("%s: output %d differs between two calls", name, i)
+				}
+			}
+		}
+	}
+}
+
+func TestToNHWCToNCHW(t *testing.T) {
+	r := rand.New(rand.NewPCG(35, 36))
+	for _, d := range [][3]int{{1, 1, 1}, {2, 3, 5}, {3, 32, 49}, {2, 17, 9}, {4, 256, 9}, {1, 40, 784}} {
+		n, c, hw := d[0], d[1], d[2]
+		x := convRand(r, n*c*hw)
+		got := make([]float32, len(x))
+		ToNHWC(n, c, hw, x, got)
+		if !slices.Equal(got, nhwcOf(n, c, hw, x)) {
+			t.Fatalf("ToNHWC %v wrong", d)
+		}
+		back := make([]float32, len(x))
+		ToNCHW(n, c, hw, got, back)
+		if !slices.Equal(back, x) {
+			t.Fatalf("ToNCHW %v wrong", d)
+		}
+	}
+}
+
+// TestMaxPoolNHWC compares the channels-last pool with the NCHW one (itself
+// tested against brute force) on transposed data, ties and NaNs included,
+// and the backward passes with the NCHW ones.
+func TestMaxPoolNHWC(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	for _, d := range [][4]int{{1, 2, 2, 1}, {2, 7, 7, 5}, {3, 5, 4, 17}, {2, 6, 9, 128}, {1, 3, 3, 2}} {
+		n, h, w, c := d[0], d[1], d[2], d[3]
+		x := convRand(r, n*c*h*w)
+		for i := range x {
+			switch r.IntN(10) {
+			case 0:
+				x[i] = 0.5 // ties
+			case 1:
+				x[i] = 0
+			}
+		}
+		if len(x) > 20 {
+			x[7] = float32(math.NaN())
+		}
+		oh, ow := h/2, w/2
+		yc, ac := make([]float32, n*c*oh*ow), make([]int32, n*c*oh*ow)
+		MaxPool2x2(n*c, h, w, x, yc, ac)
+		xl := nhwcOf(n, c, h*w, x)
+		yl, al := make([]float32, len(yc)), make([]int32, len(yc))
+		MaxPool2x2NHWC(n, h, w, c, xl, yl, al)
+		got := nchwOf(n, c, oh*ow, yl)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(yc[i]) {
+				t.Fatalf("%v: pooled %d = %g, want %g", d, i, got[i], yc[i])
+			}
+		}
+		// winners: the NHWC index must point at the NCHW winner
+		for img := 0; img < n; img++ {
+			for ch := 0; ch < c; ch++ {
+				for o := 0; o < oh*ow; o++ {
+					pc := ac[(img*c+ch)*oh*ow+o] // in-plane pixel
+					pl := al[(img*oh*ow+o)*c+ch]
+					if int(pl) != int(pc)*c+ch {
+						t.Fatalf("%v: winner of image %d channel %d output %d: %d, want %d", d, img, ch, o, pl, int(pc)*c+ch)
+					}
+				}
+			}
+		}
+		dy := convRand(r, len(yc))
+		dxc := make([]float32, len(x))
+		MaxPool2x2Backward(n*c, h, w, dy, ac, dxc)
+		dxl := convRand(r, len(x)) // garbage: overwritten
+		MaxPool2x2NHWCBackward(n, h, w, c, nhwcOf(n, c, oh*ow, dy), al, dxl)
+		if !slices.Equal(nchwOf(n, c, h*w, dxl), dxc) {
+			t.Fatalf("%v: pool backward differs", d)
+		}
+		MaxPool2x2ReluBackward(n*c, h, w, dy, yc, ac, dxc)
+		MaxPool2x2NHWCReluBackward(n, h, w, c, nhwcOf(n, c, oh*ow, dy), yl, al, dxl)
+		if !slices.Equal(nchwOf(n, c, h*w, dxl), dxc) {
+			t.Fatalf("%v: pool+relu backward differs", d)
+		}
+	}
+}
+
+// TestSpatialMeanNHWC against a float64 mean per channel.
+func TestSpatialMeanNHWC(t *testing.T) {
+	r := rand.New(rand.NewPCG(39, 40))
+	for _, d := range [][3]int{{1, 1, 1}, {2, 9, 256}, {3, 49, 7}, {2, 4, 600}} {
+		n, hw, c := d[0], d[1], d[2]
+		x := convRand(r, n*hw*c)
+		got := make([]float32, n*c)
+		SpatialMeanNHWC(got, x, n, hw, c)
+		for img := 0; img < n; img++ {
+			for ch := 0; ch < c; ch++ {
+				var s float64
+				for p := 0; p < hw; p++ {
+					s += float64(x[(img*hw+p)*c+ch])
+				}
+				want := s / float64(hw)
+				if math.Abs(float64(got[img*c+ch])-want) > 1e-6*(1+math.Abs(want)) {
+					t.Fatalf("%v: mean[%d][%d] = %g, want %g", d, img, ch, got[img*c+ch], want)
+				}
+			}
+		}
+		dy := convRand(r, n*c)
+		dx := make([]float32, len(x))
+		SpatialMeanNHWCBackward(dx, dy, n, hw, c)
+		for img := 0; img < n; img++ {
+			for p := 0; p < hw; p++ {
+				for ch := 0; ch < c; ch++ {
+					want := float64(dy[img*c+ch]) / float64(hw)
+					if math.Abs(float64(dx[(img*hw+p)*c+ch])-want) > 1e-6*math.Abs(want) {
+						t.Fatalf("%v: mean backward wrong", d)
+					}
+				}
+			}
+		}
+	}
+}
