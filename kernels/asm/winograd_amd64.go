@@ -1,0 +1,19 @@
+//go:build !purego
+
+package asm
+
+// WinoInAVX512 is the Winograd F(2x2, 3x3) input transform: for tile
+// i < nt and element e < 16, v[e*lde+i*ldv+ch] = (B^T d B)[e] over
+// channels ch < c, where d's 16 runs (4x4, row-major) start at
+// pin[i*16 .. i*16+15]. Needs AVX-512F.
+//
+//go:noescape
+func WinoInAVX512(pin **float32, nt, c int, v *float32, lde, ldv int)
+
+// WinoOutAVX512 is the output transform: for tile i < nt, the 2x2 block
+// A^T M A (+ bias[ch] when bias is non-nil) over channels ch < c, with
+// M[e] at m[e*lde+i*ldm+ch], is stored to the runs pout[i*4 .. i*4+3]
+// (row-major). Needs AVX-512F.
+//
+//go:noescape
+func WinoOutAVX512(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32)

@@ -1,0 +1,500 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// Winograd F(2x2, 3x3) convolution on channels-last (N x H x W x C)
+// tensors, for 3x3 filters with stride 1 and padding 1. The output is cut
+// into 2x2 tiles; each tile's 4x4 input patch d becomes V = B^T d B, the
+// filters U = G g G^T, and the 16 elements e of the transformed tiles
+// multiply independently: M[e] (tiles x K) = V[e] (tiles x C) * U[e]
+// (C x K), 16 GEMMs with 16*C*K multiplies per tile instead of 36*C*K for
+// the direct form; the tile comes back as A^T M A. With NHWC every
+// transform is element-wise over a contiguous channel run.
+//
+// Tiles are numbered image-major (n, tile row, tile column) and processed
+// in groups of whole 12-tile blocks (the register tile height of the GEMM),
+// sized so a group's V and M stay in L2; groups are split over threads.
+// Each tile's arithmetic is the same whatever group or thread handles it,
+// so results do not depend on the thread count.
+
+// Transforms (per channel; all exact in the order written, so the assembly
+// and Go versions agree bit for bit):
+//
+//	B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+//	G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
+//	A^T = [1 1 1 0; 0 1 -1 -1]
+
+const (
+	winoMR = 12 // GEMM register tile of the in-place-A kernel: rows (tiles)
+	winoNR = 32 // and columns (output channels)
+	winoKC = 256
+)
+
+// winoL2Floats bounds a group's transformed input and output (V and M),
+// in floats: half the 1 MB L2, leaving room for the weights being read.
+var winoL2Floats = 1 << 17
+
+// winoMode forces paths for tests and A/B runs: 0 automatic, 1 the GEMMs
+// through sgemmT, 2 the Go transforms.
+var winoMode = 0
+
+// WinogradFits reports whether the Winograd kernels apply to s (3x3,
+// stride 1, padding 1) and are expected to beat the direct GEMM lowering.
+func WinogradFits(s ConvShape) bool {
+	if !winoShape(s) {
+		return false
+	}
+	return s.H*s.W >= 25 && s.C >= 16 && s.K >= 16
+}
+
+func winoShape(s ConvShape) bool {
+	return s.R == 3 && s.S == 3 && s.StrideH == 1 && s.StrideW == 1 && s.PadH == 1 && s.PadW == 1
+}
+
+func winoCheck(op string, s ConvShape) {
+	s.mustValid(op)
+	if !winoShape(s) {
+		panic(fmt.Sprintf("kernels: %s: shape %+v is not a 3x3, stride-1, pad-1 convolution", op, s))
+	}
+}
+
+// WinogradForwardNHWC computes y = conv(x, w) + bias for a 3x3, stride-1,
+// pad-1 convolution with x (N x H x W x C) and y (N x H x W x K) channels
+// last; w is in PyTorch's K x C x 3 x 3 layout, bias (K) may be nil.
+func WinogradForwardNHWC(s ConvShape, x, w, bias, y []float32) {
+	const op = "WinogradForwardNHWC"
+	winoCheck(op, s)
+	convNeed(op, "x", len(x), s.xLen())
+	convNeed(op, "w", len(w), s.WeightLen())
+	convNeed(op, "y", len(y), s.yLen())
+	if bias != nil {
+		convNeed(op, "bias", len(bias), s.K)
+	}
+	if s.N == 0 || s.K == 0 {
+		return
+	}
+	if s.C == 0 {
+		y = y[:s.yLen()]
+		for i := 0; i < len(y); i += s.K {
+			if bias != nil {
+				copy(y[i:i+s.K], bias)
+			} else {
+				clear(y[i : i+s.K])
+			}
+		}
+		return
+	}
+	wc := getWinoCall()
+	wc.run(winoPass{n: s.N, h: s.H, w: s.W, cin: s.C, cout: s.K, src: x, dst: y, bias: bias}, w, false)
+	putWinoCall(wc)
+}
+
+// WinogradBackwardDataNHWC computes dx = conv_transpose(dy, w) for the
+// convolution of WinogradForwardNHWC, overwriting dx (N x H x W x C); dy
+// is N x H x W x K. It is the same Winograd convolution of dy with the
+// flipped, transposed filters.
+func WinogradBackwardDataNHWC(s ConvShape, dy, w, dx []float32) {
+	const op = "WinogradBackwardDataNHWC"
+	winoCheck(op, s)
+	convNeed(op, "dy", len(dy), s.yLen())
+	convNeed(op, "w", len(w), s.WeightLen())
+	convNeed(op, "dx", len(dx), s.xLen())
+	if s.N == 0 || s.C == 0 {
+		return
+	}
+	if s.K == 0 {
+		clear(dx[:s.xLen()])
+		return
+	}
+	wc := getWinoCall()
+	wc.run(winoPass{n: s.N, h: s.H, w: s.W, cin: s.K, cout: s.C, src: dy, dst: dx}, w, true)
+	putWinoCall(wc)
+}
+
+// winoPass is one Winograd convolution: src (n x h x w x cin) to dst
+// (n x h x w x cout) with transformed weights u.
+type winoPass struct {
+	n, h, w    int
+	cin, cout  int
+	src, dst   []float32
+	bias       []float32
+	u          []float32 // 16 x cin x kp, packed for the micro-kernel when packed
+	packed     bool
+	kp         int // cout rounded up to winoNR
+	kc         int // GEMM depth slice (packed layout)
+	th, tw     int // tile rows and columns per image
+	tiles      int
+	blocks     int // winoMR-tile blocks
+	groups     int
+	wt         []float32 // raw weights (weight transform)
+	transposed bool      // backward-data: u from flipped, transposed w
+}
+
+// winoCall is the pooled state of one call.
+type winoCall struct {
+	u   []float32
+	par parJob
+	p   winoPass
+	wj  winoWeightJob
+}
+
+type winoWeightJob struct{ p *winoPass }
+
+var (
+	winoCallMu   sync.Mutex
+	winoCallFree []*winoCall
+	winoScrMu    sync.Mutex
+	winoScrFree  []*winoScratch
+)
+
+func getWinoCall() *winoCall {
+	winoCallMu.Lock()
+	defer winoCallMu.Unlock()
+	if n := len(winoCallFree); n > 0 {
+		c := winoCallFree[n-1]
+		winoCallFree = winoCallFree[:n-1]
+		return c
+	}
+	return new(winoCall)
+}
+
+func putWinoCall(c *winoCall) {
+	c.p = winoPass{}
+	c.wj = winoWeightJob{}
+	winoCallMu.Lock()
+	defer winoCallMu.Unlock()
+	if len(winoCallFree) < convFreeMax {
+		winoCallFree = append(winoCallFree, c)
+	}
+}
+
+// winoScratch is one goroutine's buffers for a group of tiles.
+type winoScratch struct {
+	v, m       []float32
+	zero, sink []float32  // read for taps in the padding; written for outputs past the edge
+	pin, pout  []*float32 // per tile: 16 input runs, 4 output runs
+	_          [8]uint64  // keep hot fields of different scratches apart
+}
+
+func getWinoScratch() *winoScratch {
+	winoScrMu.Lock()
+	defer winoScrMu.Unlock()
+	if n := len(winoScrFree); n > 0 {
+		s := winoScrFree[n-1]
+		winoScrFree = winoScrFree[:n-1]
+		return s
+	}
+	return new(winoScratch)
+}
+
+func putWinoScratch(s *winoScratch) {
+	winoScrMu.Lock()
+	defer winoScrMu.Unlock()
+	if len(winoScrFree) < convFreeMax {
+		winoScrFree = append(winoScrFree, s)
+	}
+}
+
+// winoUseKernel reports whether the GEMMs run on the in-place-A AVX-512
+// micro-kernel with pre-packed weights (else through sgemmT).
+func winoUseKernel() bool {
+	if winoMode == 1 {
+		return false
+	}
+	ak := directAKernel()
+	return ak.fn != nil && cur.gemm.mr == winoMR && cur.gemm.nr == winoNR
+}
+
+func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
+	p.packed = winoUseKernel()
+	p.kp = p.cout
+	if p.packed {
+		p.kp = (p.cout + winoNR - 1) / winoNR * winoNR
+	}
+	nk := (p.cin + winoKC - 1) / winoKC
+	p.kc = (p.cin + nk - 1) / nk
+	p.th, p.tw = (p.h+1)/2, (p.w+1)/2
+	p.tiles = p.n * p.th * p.tw
+	p.blocks = (p.tiles + winoMR - 1) / winoMR
+	per := max(1, winoL2Floats/(16*winoMR*(p.cin+p.kp))) // blocks per group
+	groups := (p.blocks + per - 1) / per
+	t := Threads()
+	if t > 1 && p.blocks >= t {
+		groups = (groups + t - 1) / t * t
+	}
+	p.groups = min(groups, p.blocks)
+
+	ul := 16 * p.cin * p.kp
+	wc.u = growF32(wc.u, ul)
+	if p.kp > p.cout {
+		clear(wc.u) // padding columns stay zero
+	}
+	p.u = wc.u[:ul]
+	p.wt = w
+	p.transposed = transposed
+	wc.p = p
+	wc.wj = winoWeightJob{p: &wc.p}
+	parallelRange(&wc.par, p.cin, 16*p.cin*p.cout, &wc.wj)
+	work := p.tiles * 16 * p.cin * p.cout
+	parallelRange(&wc.par, p.groups, work, &wc.p)
+}
+
+// uIndex is the offset of U[e][row p][col 0 of panel holding col k].
+func (p *winoPass) uRow(e, row int) int {
+	if !p.packed {
+		return e*p.cin*p.kp + row*p.kp
+	}
+	ps := row / p.kc * p.kc
+	return e*p.cin*p.kp + ps*p.kp + (row-ps)*winoNR
+}
+
+// runRange transforms the weights of GEMM rows (input channels of the
+// pass) lo..hi into U.
+func (j *winoWeightJob) runRange(lo, hi int) {
+	p := j.p
+	w := p.wt
+	var g [9]float32
+	var u [16]float32
+	for row := lo; row < hi; row++ {
+		var base [16]int
+		for e := range base {
+			base[e] = p.uRow(e, row)
+		}
+		kb := min(p.kc, p.cin-row/p.kc*p.kc)
+		for col := 0; col < p.cout; col++ {
+			if p.transposed {
+				// forward filter w[k=row][c=col], flipped in both axes
+				src := w[(row*p.cout+col)*9 : (row*p.cout+col)*9+9]
+				for t := range g {
+					g[t] = src[8-t]
+				}
+			} else {
+				// w[k=col][c=row]
+				copy(g[:], w[(col*p.cin+row)*9:(col*p.cin+row)*9+9])
+			}
+			winoFilter(&g, &u)
+			off := col
+			if p.packed {
+				off = col/winoNR*kb*winoNR + col%winoNR
+			}
+			for e := range u {
+				p.u[base[e]+off] = u[e]
+			}
+		}
+	}
+}
+
+// winoFilter sets u = G g G^T (row-major 4x4) for a row-major 3x3 g.
+func winoFilter(g *[9]float32, u *[16]float32) {
+	var q [4][3]float32
+	for j := 0; j < 3; j++ {
+		g0, g1, g2 := g[j], g[3+j], g[6+j]
+		q[0][j] = g0
+		q[1][j] = (g0 + g1 + g2) * 0.5
+		q[2][j] = (g0 - g1 + g2) * 0.5
+		q[3][j] = g2
+	}
+	for i := 0; i < 4; i++ {
+		q0, q1, q2 := q[i][0], q[i][1], q[i][2]
+		u[i*4+0] = q0
+		u[i*4+1] = (q0 + q1 + q2) * 0.5
+		u[i*4+2] = (q0 - q1 + q2) * 0.5
+		u[i*4+3] = q2
+	}
+}
+
+// runRange runs groups lo..hi, each on a scratch of its own.
+func (p *winoPass) runRange(lo, hi int) {
+	sc := getWinoScratch()
+	for g := lo; g < hi; g++ {
+		p.group(sc, g)
+	}
+	clear(sc.pin)
+	clear(sc.pout)
+	putWinoScratch(sc)
+}
+
+// group transforms, multiplies and transforms back the tiles of group g.
+func (p *winoPass) group(sc *winoScratch, g int) {
+	b0, b1 := g*p.blocks/p.groups, (g+1)*p.blocks/p.groups
+	t0, t1 := b0*winoMR, min(b1*winoMR, p.tiles)
+	nt := t1 - t0
+	gp := (b1 - b0) * winoMR
+	cin, cout := p.cin, p.cout
+	ldv, ldm := cin, p.kp
+	sc.v = growF32(sc.v, 16*gp*ldv)
+	sc.m = growF32(sc.m, 16*gp*ldm)
+	if len(sc.zero) < cin {
+		sc.zero = make([]float32, cin)
+	}
+	sc.sink = growF32(sc.sink, cout)
+	if cap(sc.pin) < 16*gp {
+		sc.pin = make([]*float32, 16*gp)
+		sc.pout = make([]*float32, 4*gp)
+	}
+	pin, pout := sc.pin[:16*nt], sc.pout[:4*nt]
+	zero, sink := &sc.zero[0], &sc.sink[0]
+	h, w := p.h, p.w
+	for i := 0; i < nt; i++ {
+		t := t0 + i
+		n, r := t/(p.th*p.tw), t%(p.th*p.tw)
+		ti, tj := r/p.tw, r%p.tw
+		img := n * h * w
+		for a := 0; a < 4; a++ {
+			ih := 2*ti - 1 + a
+			for b := 0; b < 4; b++ {
+				iw := 2*tj - 1 + b
+				ptr := zero
+				if ih >= 0 && ih < h && iw >= 0 && iw < w {
+					ptr = &p.src[(img+ih*w+iw)*cin]
+				}
+				pin[i*16+a*4+b] = ptr
+			}
+		}
+		for a := 0; a < 2; a++ {
+			oh := 2*ti + a
+			for b := 0; b < 2; b++ {
+				ow := 2*tj + b
+				ptr := sink
+				if oh < h && ow < w {
+					ptr = &p.dst[(img+oh*w+ow)*cout]
+				}
+				pout[i*4+a*2+b] = ptr
+			}
+		}
+	}
+	v, m := sc.v[:16*gp*ldv], sc.m[:16*gp*ldm]
+	winoInput(pin, nt, cin, v, gp*ldv, ldv)
+	for e := 0; e < 16; e++ {
+		p.gemm(v[e*gp*ldv:(e+1)*gp*ldv], m[e*gp*ldm:(e+1)*gp*ldm], e, gp)
+	}
+	var bias *float32
+	if p.bias != nil {
+		bias = &p.bias[0]
+	}
+	winoOutput(m, gp*ldm, ldm, nt, cout, pout, bias)
+}
+
+// gemm sets M[e] (gp x kp, row stride kp) = V[e] (gp x cin) * U[e].
+func (p *winoPass) gemm(v, m []float32, e, gp int) {
+	cin, kp := p.cin, p.kp
+	ue := p.u[e*cin*kp : (e+1)*cin*kp]
+	if !p.packed {
+		sgemmT(1, false, false, gp, p.cout, cin, 1, v, cin, ue, kp, 0, m, kp)
+		return
+	}
+	ak := directAKernel()
+	for ps := 0; ps < cin; ps += p.kc {
+		kb := min(p.kc, cin-ps)
+		fn := ak.fn
+		if ps == 0 {
+			fn = ak.set
+		}
+		us := ue[ps*kp : (ps+kb)*kp]
+		for jr := 0; jr < kp; jr += winoNR {
+			bp := us[jr*kb : (jr+winoNR)*kb]
+			for ir := 0; ir < gp; ir += winoMR {
+				a := v[ir*cin+ps : (ir+winoMR-1)*cin+ps+kb]
+				c := m[ir*kp+jr : (ir+winoMR-1)*kp+jr+winoNR]
+				fn(kb, &a[0], cin, &bp[0], &c[0], kp)
+			}
+		}
+	}
+}
+
+// winoInput writes the transformed tiles: for tile i < nt and element e,
+// v[e*lde+i*ldv : +c] = (B^T d B)[e] where d's 16 runs of c floats start at
+// pin[i*16 : i*16+16] (row-major 4x4).
+func winoInput(pin []*float32, nt, c int, v []float32, lde, ldv int) {
+	if nt == 0 {
+		return
+	}
+	_ = pin[nt*16-1]
+	_ = v[15*lde+(nt-1)*ldv+c-1]
+	if fn := winoInputFn(); fn != nil {
+		fn(&pin[0], nt, c, &v[0], lde, ldv)
+		return
+	}
+	winoInputGo(pin, nt, c, v, lde, ldv)
+}
+
+// winoInputGo is the pure-Go twin of the assembly input transform.
+func winoInputGo(pin []*float32, nt, c int, v []float32, lde, ldv int) {
+	var d [16][]float32
+	for i := 0; i < nt; i++ {
+		for k := range d {
+			d[k] = unsafe.Slice(pin[i*16+k], c)
+		}
+		o := v[i*ldv:]
+		for ch := 0; ch < c; ch++ {
+			var t [16]float32
+			for s := 0; s < 4; s++ { // columns: t = B^T d
+				d0, d1, d2, d3 := d[s][ch], d[4+s][ch], d[8+s][ch], d[12+s][ch]
+				t[s] = d0 - d2
+				t[4+s] = d1 + d2
+				t[8+s] = d2 - d1
+				t[12+s] = d1 - d3
+			}
+			for r := 0; r < 4; r++ { // rows: (B^T d) B
+				t0, t1, t2, t3 := t[r*4], t[r*4+1], t[r*4+2], t[r*4+3]
+				o[(r*4+0)*lde+ch] = t0 - t2
+				o[(r*4+1)*lde+ch] = t1 + t2
+				o[(r*4+2)*lde+ch] = t2 - t1
+				o[(r*4+3)*lde+ch] = t1 - t3
+			}
+		}
+	}
+}
+
+// winoOutput writes the output tiles: for tile i < nt, the 2x2 block
+// A^T M A (+ bias) over channels k < c into the runs pout[i*4 : i*4+4]
+// (row-major 2x2), M[e] at m[e*lde+i*ldm : +c].
+func winoOutput(m []float32, lde, ldm, nt, c int, pout []*float32, bias *float32) {
+	if nt == 0 {
+		return
+	}
+	_ = pout[nt*4-1]
+	_ = m[15*lde+(nt-1)*ldm+c-1]
+	if fn := winoOutputFn(); fn != nil {
+		fn(&m[0], lde, ldm, nt, c, &pout[0], bias)
+		return
+	}
+	winoOutputGo(m, lde, ldm, nt, c, pout, bias)
+}
+
+// winoOutputGo is the pure-Go twin of the assembly output transform.
+func winoOutputGo(m []float32, lde, ldm, nt, c int, pout []*float32, bias *float32) {
+	var bs []float32
+	if bias != nil {
+		bs = unsafe.Slice(bias, c)
+	}
+	var y [4][]float32
+	for i := 0; i < nt; i++ {
+		for k := range y {
+			y[k] = unsafe.Slice(pout[i*4+k], c)
+		}
+		mi := m[i*ldm:]
+		for ch := 0; ch < c; ch++ {
+			var s [2][4]float32
+			for r := 0; r < 4; r++ { // columns: s = M A
+				m0, m1, m2, m3 := mi[(r*4)*lde+ch], mi[(r*4+1)*lde+ch], mi[(r*4+2)*lde+ch], mi[(r*4+3)*lde+ch]
+				s[0][r] = m0 + m1 + m2
+				s[1][r] = m1 - m2 - m3
+			}
+			for b := 0; b < 2; b++ { // rows: A^T s
+				y0 := s[b][0] + s[b][1] + s[b][2]
+				y1 := s[b][1] - s[b][2] - s[b][3]
+				if bs != nil {
+					y0 += bs[ch]
+					y1 += bs[ch]
+				}
+				y[b][ch] = y0
+				y[2+b][ch] = y1
+			}
+		}
+	}
+}

@@ -1,0 +1,21 @@
+//go:build !purego
+
+package kernels
+
+import "remedy/kernels/asm"
+
+// winoInputFn returns the path's assembly input transform, or nil.
+func winoInputFn() func(pin **float32, nt, c int, v *float32, lde, ldv int) {
+	if cur.name == "avx512" && winoMode != 2 {
+		return asm.WinoInAVX512
+	}
+	return nil
+}
+
+// winoOutputFn returns the path's assembly output transform, or nil.
+func winoOutputFn() func(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32) {
+	if cur.name == "avx512" && winoMode != 2 {
+		return asm.WinoOutAVX512
+	}
+	return nil
+}

@@ -1,0 +1,10 @@
+//go:build purego || !amd64
+
+package kernels
+
+// No assembly Winograd transforms on this build: the Go twins run.
+func winoInputFn() func(pin **float32, nt, c int, v *float32, lde, ldv int) { return nil }
+
+func winoOutputFn() func(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32) {
+	return nil
+}
