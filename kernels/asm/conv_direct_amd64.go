@@ -1,0 +1,35 @@
+//go:build !purego
+
+package asm
+
+// FlatConv8x3AVX512 computes an 8-channel x 48-position tile of a direct
+// convolution over flattened padded planes: for kk < 8 and p < 48,
+// out[kk*ldo+p] = bias[kk] + sum over t < taps, in order, of
+// w[t*8+kk] * in[offs[t]+p]. No masks: all 48 positions are read and
+// written. Needs AVX-512F.
+//
+//go:noescape
+func FlatConv8x3AVX512(out *float32, ldo int, in *float32, offs *int32, taps int, w *float32, bias *float32)
+
+// FlatConv3x8AVX512 is FlatConv8x3AVX512 for 3 channels x 128 positions:
+// out[kk*ldo+p] = bias[kk] + sum_t w[t*3+kk] * in[offs[t]+p], kk < 3,
+// p < 128. Needs AVX-512F.
+//
+//go:noescape
+func FlatConv3x8AVX512(out *float32, ldo int, in *float32, offs *int32, taps int, w *float32, bias *float32)
+
+// FlatWgrad8x3AVX512 adds, lane by lane, the weight-gradient products of 8
+// output channels and 3 taps over nimg images of nv 16-float vectors:
+// part[(kk*3+tt)*16+l] += sum over images m (in order) and vectors v (in
+// order) of dy[m*dyImg+kk*ldy+v*16+l] * x[m*xImg+offs[tt]+v*16+l]. No
+// masks. Needs AVX-512F.
+//
+//go:noescape
+func FlatWgrad8x3AVX512(part *float32, dy *float32, ldy int, x *float32, offs *int32, nv, nimg, dyImg, xImg int)
+
+// CopyRowsAVX512 sets dst[i*ldd+j] = src[i*lds+j] for i < rows, j < n: 16
+// lanes at a time, the last n%16 under a mask (nothing outside the rows is
+// read or written). Needs AVX-512F.
+//
+//go:noescape
+func CopyRowsAVX512(dst, src *float32, rows, n, ldd, lds int)

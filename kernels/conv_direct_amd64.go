@@ -1,0 +1,15 @@
+//go:build !purego
+
+package kernels
+
+import "remedy/kernels/asm"
+
+// flatKernels returns the path's flat direct-convolution tiles (8 channels
+// x 48 positions, 3 x 128), weight-gradient tile and row copy, nil where
+// the path has none.
+func flatKernels() (k8x3, k3x8 flatFunc, wg flatWgradFunc, cp copyRowsFunc) {
+	if cur.name == "avx512" {
+		return asm.FlatConv8x3AVX512, asm.FlatConv3x8AVX512, asm.FlatWgrad8x3AVX512, asm.CopyRowsAVX512
+	}
+	return nil, nil, nil, nil
+}

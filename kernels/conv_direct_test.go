@@ -1,0 +1,272 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// flatTol: the Go twins compute each FMA in float64 and round to float32,
+// which can differ from the hardware's single rounding in rare
+// double-rounding cases; anything beyond that is a bug.
+func flatTol(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range got {
+		if !(math.Abs(float64(got[i]-want[i])) <= 1e-6*(1+math.Abs(float64(want[i])))) {
+			t.Fatalf("%s: element %d = %g, want %g", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestFlatConvTiles checks the assembly flat tiles against their Go twins:
+// random offsets, tap counts 0..300, an output row stride larger than the
+// tile, and guard values between and after the rows.
+func TestFlatConvTiles(t *testing.T) {
+	old := Path()
+	defer UsePath(old)
+	r := rand.New(rand.NewPCG(41, 42))
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		k83, k38, _, _ := flatKernels()
+		if k83 == nil {
+			continue
+		}
+		for _, tile := range []struct {
+			kc, np int
+			asm    flatFunc
+			twin   flatFunc
+		}{{8, 48, k83, flatConv8x3Go}, {3, 128, k38, flatConv3x8Go}} {
+			for _, taps := range []int{0, 1, 3, 27, 144, 300} {
+				in := convRand(r, 5000)
+				offs := make([]int32, taps+1)
+				for i := range offs {
+					offs[i] = int32(r.IntN(5000 - tile.np))
+				}
+				w := convRand(r, taps*tile.kc+1)
+				bias := convRand(r, tile.kc)
+				ldo := tile.np + 1 + r.IntN(20)
+				got := make([]float32, tile.kc*ldo+7)
+				for i := range got {
+					got[i] = -9
+				}
+				want := append([]float32(nil), got...)
+				tile.asm(&got[0], ldo, &in[0], &offs[0], taps, &w[0], &bias[0])
+				tile.twin(&want[0], ldo, &in[0], &offs[0], taps, &w[0], &bias[0])
+				what := fmt.Sprintf("%s %dx%d taps=%d", p, tile.kc, tile.np/16, taps)
+				flatTol(t, what, got, want)
+				for i, v := range got {
+					if i%ldo >= tile.np && v != -9 {
+						t.Fatalf("%s: wrote outside the tile at %d", what, i)
+					}
+				}
+				// and the twin against a float64 sum
+				for kk := 0; kk < tile.kc; kk++ {
+					for q := 0; q < tile.np; q++ {
+						s, mag := float64(bias[kk]), math.Abs(float64(bias[kk]))
+						for tp := 0; tp < taps; tp++ {
+							v := float64(w[tp*tile.kc+kk]) * float64(in[int(offs[tp])+q])
+							s += v
+							mag += math.Abs(v)
+						}
+						if d := math.Abs(float64(want[kk*ldo+q]) - s); d > 4e-7*float64(taps+4)*mag+1e-30 {
+							t.Fatalf("%s: twin channel %d position %d = %g, float64 sum %g", what, kk, q, want[kk*ldo+q], s)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestFlatWgradTile checks FlatWgrad8x3AVX512 against its Go twin and the
+// twin against float64 sums, over several images with their own strides.
+func TestFlatWgradTile(t *testing.T) {
+	old := Path()
+	defer UsePath(old)
+	r := rand.New(rand.NewPCG(43, 44))
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		_, _, wg, _ := flatKernels()
+		if wg == nil {
+			continue
+		}
+		for _, d := range []struct{ nv, nimg, ldy, dyImg, xImg int }{
+			{1, 1, 16, 0, 0}, {53, 1, 848, 0, 0}, {14, 3, 224, 8 * 224, 300}, {0, 2, 16, 128, 40}, {5, 0, 80, 0, 0}, {7, 2, 117, 1000, 777},
+		} {
+			dy := convRand(r, max(1, d.nimg)*max(d.dyImg, 8*d.ldy)+16)
+			x := convRand(r, max(1, d.nimg)*d.xImg+400+d.nv*16)
+			offs := []int32{int32(r.IntN(300)), int32(r.IntN(300)), int32(r.IntN(300))}
+			got := convRand(r, 384)
+			want := append([]float32(nil), got...)
+			init := append([]float32(nil), got...)
+			wg(&got[0], &dy[0], d.ldy, &x[0], &offs[0], d.nv, d.nimg, d.dyImg, d.xImg)
+			flatWgrad8x3Go(&want[0], &dy[0], d.ldy, &x[0], &offs[0], d.nv, d.nimg, d.dyImg, d.xImg)
+			what := fmt.Sprintf("%s %+v", p, d)
+			flatTol(t, what, got, want)
+			for kk := 0; kk < 8; kk++ {
+				for tt := 0; tt < 3; tt++ {
+					for l := 0; l < 16; l++ {
+						s := float64(init[(kk*3+tt)*16+l])
+						mag := math.Abs(s)
+						for m := 0; m < d.nimg; m++ {
+							for v := 0; v < d.nv; v++ {
+								a := float64(dy[m*d.dyImg+kk*d.ldy+v*16+l]) * float64(x[m*d.xImg+int(offs[tt])+v*16+l])
+								s += a
+								mag += math.Abs(a)
+							}
+						}
+						i := (kk*3+tt)*16 + l
+						if dd := math.Abs(float64(want[i]) - s); dd > 4e-7*float64(d.nv*d.nimg+4)*mag+1e-30 {
+							t.Fatalf("%s: twin part[%d] = %g, float64 %g", what, i, want[i], s)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCopyRows checks CopyRowsAVX512 and its twin against a plain loop,
+// with guards around every row.
+func TestCopyRows(t *testing.T) {
+	old := Path()
+	defer UsePath(old)
+	r := rand.New(rand.NewPCG(45, 46))
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []struct{ rows, n int }{{0, 5}, {3, 0}, {1, 1}, {2, 15}, {3, 16}, {4, 17}, {5, 28}, {2, 33}, {3, 64}} {
+			ldd, lds := d.n+3, d.n+5
+			src := convRand(r, max(1, d.rows)*lds+1)
+			got := make([]float32, max(1, d.rows)*ldd+1)
+			for i := range got {
+				got[i] = -9
+			}
+			cp := flatCopy()
+			cp(&got[0], &src[0], d.rows, d.n, ldd, lds)
+			for i, v := range got {
+				row, col := i/ldd, i%ldd
+				want := float32(-9)
+				if row < d.rows && col < d.n {
+					want = src[row*lds+col]
+				}
+				if v != want {
+					t.Fatalf("%s %+v: element %d = %g, want %g", p, d, i, v, want)
+				}
+			}
+		}
+	}
+}
+
+// TestConvFlatShapes runs the direct passes with the flat tiles (forced, so
+// the Go twins run on the generic path) on awkward stride-1 shapes with 1-3
+// and 8-33 channels, at 1-3 threads, against the float64 references, with
+// guards around the outputs; the row-wise kernels (convFlatMode 2) on the
+// same shapes agree with the references too.
+func TestConvFlatShapes(t *testing.T) {
+	old, oldMode, oldFlat, oldTh := Path(), convDirectMode, convFlatMode, Threads()
+	defer func() { UsePath(old); convDirectMode = oldMode; convFlatMode = oldFlat; SetThreads(oldTh) }()
+	r := rand.New(rand.NewPCG(47, 48))
+	shapes := []ConvShape{
+		{N: 3, C: 3, H: 28, W: 28, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 3, C: 16, H: 14, W: 14, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 2, C: 1, H: 9, W: 17, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 2, C: 2, H: 5, W: 33, K: 17, R: 3, S: 1, StrideH: 1, StrideW: 1, PadH: 2, PadW: 0},
+	}
+	for len(shapes) < 28 {
+		s := ConvShape{N: 1 + r.IntN(3), C: []int{1, 2, 3, 8, 16, 17}[r.IntN(6)], H: 1 + r.IntN(20), W: 1 + r.IntN(20),
+			K: []int{1, 3, 8, 16, 24, 33}[r.IntN(6)], R: []int{1, 2, 3, 5}[r.IntN(4)], S: []int{1, 3}[r.IntN(2)],
+			StrideH: 1, StrideW: 1, PadH: r.IntN(3), PadW: r.IntN(3)}
+		if s.Valid() == nil {
+			shapes = append(shapes, s)
+		}
+	}
+	convDirectMode = 1
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		for _, flat := range []int{0, 2} {
+			convFlatMode = flat
+			for i, s := range shapes {
+				SetThreads(1 + i%3)
+				what := fmt.Sprintf("%s flat=%d threads=%d %+v", p, flat, Threads(), s)
+				x, w, dy, bias := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen()), convRand(r, s.K)
+				want, mag := convFwd64(s, x, w, bias)
+				y, yb := convGuarded(s.yLen(), 3)
+				ConvForward(s, x, w, bias, y)
+				convCheckGuards(t, what+" fwd", yb)
+				convClose(t, what+" fwd", y, want, mag, s.C*s.R*s.S)
+				wantDx, magDx := convBwdData64(s, dy, w)
+				dx, dxb := convGuarded(s.xLen(), 3)
+				ConvBackwardData(s, dy, w, dx)
+				convCheckGuards(t, what+" bwd_data", dxb)
+				convClose(t, what+" bwd_data", dx, wantDx, magDx, s.K*s.R*s.S)
+				per, magPer, _ := convBwdWeight64(s, x, dy)
+				wl := s.WeightLen()
+				wantW, magW := make([]float64, wl), make([]float64, wl)
+				for j := range wantW {
+					wantW[j], magW[j] = 0.5, 0.5
+					for n := 0; n < s.N; n++ {
+						wantW[j] += per[n*wl+j]
+						magW[j] += magPer[n*wl+j]
+					}
+				}
+				dw, dwb := convGuarded(wl, 0.5)
+				ConvBackwardWeight(s, x, dy, dw, nil)
+				convCheckGuards(t, what+" bwd_weight", dwb)
+				convClose(t, what+" bwd_weight", dw, wantW, magW, s.N*s.OutH()*s.OutW())
+			}
+		}
+	}
+}
+
+// TestConvFlatDeterminism: the VGG's first two layers give bit-identical
+// results on repeated calls at a given thread count, and the forward and
+// backward-data passes (split over whole images) also across thread counts.
+func TestConvFlatDeterminism(t *testing.T) {
+	oldTh := Threads()
+	defer SetThreads(oldTh)
+	r := rand.New(rand.NewPCG(49, 50))
+	for _, s := range []ConvShape{
+		{N: 5, C: 3, H: 28, W: 28, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 5, C: 16, H: 14, W: 14, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+	} {
+		x, w, dy, bias := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen()), convRand(r, s.K)
+		run := func() (y, dx, dw []float32) {
+			y, dx, dw = make([]float32, s.yLen()), make([]float32, s.xLen()), make([]float32, s.WeightLen())
+			ConvForward(s, x, w, bias, y)
+			ConvBackwardData(s, dy, w, dx)
+			ConvBackwardWeight(s, x, dy, dw, nil)
+			return
+		}
+		var y1, dx1 []float32
+		for th := 1; th <= 3; th++ {
+			SetThreads(th)
+			y, dx, dw := run()
+			y2, dx2, dw2 := run()
+			for i := range dw {
+				if math.Float32bits(dw[i]) != math.Float32bits(dw2[i]) {
+					t.Fatalf("%+v threads=%d: dw[%d] differs between calls", s, th, i)
+				}
+			}
+			for i := range y {
+				if math.Float32bits(y[i]) != math.Float32bits(y2[i]) || (y1 != nil && math.Float32bits(y[i]) != math.Float32bits(y1[i])) {
+					t.Fatalf("%+v threads=%d: y[%d] differs", s, th, i)
+				}
+			}
+			for i := range dx {
+				if math.Float32bits(dx[i]) != math.Float32bits(dx2[i]) || (dx1 != nil && math.Float32bits(dx[i]) != math.Float32bits(dx1[i])) {
+					t.Fatalf("%+v threads=%d: dx[%d] differs", s, th, i)
+				}
+			}
+			y1, dx1 = y, dx
+		}
+	}
+}
