@@ -19,3 +19,11 @@ func winoOutputFn() func(m *float32, lde, ldm, nt, c int, pout **float32, bias *
 	}
 	return nil
 }
+
+// winoFilterFn returns the path's assembly filter transform, or nil.
+func winoFilterFn() func(g *float32, ldg, n int, dst *float32, lde, ldp int) {
+	if cur.name == "avx512" && winoMode != 2 {
+		return asm.WinoFilterAVX512
+	}
+	return nil
+}

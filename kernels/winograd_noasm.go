@@ -8,3 +8,5 @@ func winoInputFn() func(pin **float32, nt, c int, v *float32, lde, ldv int) { re
 func winoOutputFn() func(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32) {
 	return nil
 }
+
+func winoFilterFn() func(g *float32, ldg, n int, dst *float32, lde, ldp int) { return nil }

@@ -291,12 +291,12 @@ func abs(i int) int {
 // TestWinogradTwins: the Go transforms match the path's assembly bit for
 // bit (skips where there is none).
 func TestWinogradTwins(t *testing.T) {
-	in, out := winoInputFn(), winoOutputFn()
-	if in == nil || out == nil {
+	in, out, filt := winoInputFn(), winoOutputFn(), winoFilterFn()
+	if in == nil || out == nil || filt == nil {
 		t.Skip("no assembly transforms on this path")
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, c := range []int{1, 3, 15, 16, 17, 33, 128} {
+	for _, c := range []int{1, 3, 15, 16, 17, 32, 33, 48, 100, 128} {
 		const nt = 5
 		src := winoRand(r, 16*nt*c)
 		pin := make([]*float32, 16*nt)
@@ -310,6 +310,26 @@ func TestWinogradTwins(t *testing.T) {
 		for i := range a {
 			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
 				t.Fatalf("input transform c=%d: %d: asm %v, Go %v", c, i, a[i], b[i])
+			}
+		}
+		for _, neg := range []bool{false, true} {
+			ldg := c + 5
+			src := winoRand(r, 9*ldg)
+			off := 0
+			if neg {
+				off, ldg = 8*ldg, -ldg
+			}
+			kb := 3
+			ldp := kb * winoNR
+			np := (c + winoNR - 1) / winoNR
+			lde := np*ldp + 7
+			a, b := make([]float32, 16*lde), make([]float32, 16*lde)
+			filt(&src[off], ldg, c, &a[0], lde, ldp)
+			winoFilterRunGo(src, off, ldg, c, b, lde, ldp)
+			for i := range a {
+				if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+					t.Fatalf("filter transform n=%d neg %v: %d: asm %v, Go %v", c, neg, i, a[i], b[i])
+				}
 			}
 		}
 		m := winoRand(r, 16*lde)

@@ -17,3 +17,10 @@ func WinoInAVX512(pin **float32, nt, c int, v *float32, lde, ldv int)
 //
 //go:noescape
 func WinoOutAVX512(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32)
+
+// WinoFilterAVX512 is the filter transform U = G g G^T for n filters g:
+// tap t of filter j is src[t*ldg+j] (ldg may be negative), U[e] of filter j
+// is stored to dst[e*lde+(j/32)*ldp+j%32]. Needs AVX-512F.
+//
+//go:noescape
+func WinoFilterAVX512(src *float32, ldg, n int, dst *float32, lde, ldp int)
