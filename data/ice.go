@@ -387,13 +387,15 @@ func (f *iceFrame) placeTip(t int32) (x, y float64) {
 	return x, y
 }
 
-// catheter draws one catheter with its tip at (x, y) and shaft direction
-// dir (radians), and returns it.
-func (f *iceFrame) catheter(t int32, x, y, dir float64, distinct bool) ICEObject {
+// catheter draws one catheter with its tip at (x, y), shaft direction dir
+// (radians) and shaft length L (pixels; 0 = drawn by type), and returns it.
+func (f *iceFrame) catheter(t int32, x, y, dir, L float64, distinct bool) ICEObject {
 	n := float64(f.g.n)
-	L := f.uni(0.22, 0.45) * n
-	if t == ICENearProbe {
-		L = f.uni(0.15, 0.3) * n
+	if L == 0 {
+		L = f.uni(0.22, 0.45) * n
+		if t == ICENearProbe {
+			L = f.uni(0.15, 0.3) * n
+		}
 	}
 	tx, ty := x+L*math.Cos(dir), y+L*math.Sin(dir)
 	// Clip the tail to the sector by walking back from it.
@@ -428,6 +430,47 @@ func (f *iceFrame) catheter(t int32, x, y, dir float64, distinct bool) ICEObject
 		f.segment(x, y, x+0.5*math.Cos(dir), y+0.5*math.Sin(dir), w*1.5, amp*0.6, true, nil)
 	}
 	return ICEObject{Type: t, X: float32(x), Y: float32(y), TailX: float32(tx), TailY: float32(ty)}
+}
+
+// ICECell is the side (pixels) of the grid cells the catheter detector
+// predicts one object in (nn.DetectorStride).
+const ICECell = 16
+
+// Touching tips lie ICETouchMin..ICETouchMax pixels apart: in different
+// grid cells and farther apart than non-maximum suppression's reach (3/4
+// of a cell), so a detector can find both.
+const (
+	ICETouchMin = 14
+	ICETouchMax = 19
+)
+
+// touching draws the second catheter of a touching pair whose first tip is
+// at (x, y) with shaft direction d1: its shaft runs across the first tip
+// (the first tip presses against it), from a tip ICETouchMin-ICETouchMax
+// pixels away in another grid cell. The crossing is what makes the pair
+// hard, not a limit of the detector's grid.
+func (f *iceFrame) touching(x, y, d1 float64, distinct bool) ICEObject {
+	g := f.g
+	cell := func(x, y float64) [2]int { return [2]int{int(x) / ICECell, int(y) / ICECell} }
+	var x2, y2, d2, r float64
+	for try := 0; try < 100; try++ {
+		side := 1.0
+		if f.rng.IntN(2) == 0 {
+			side = -1
+		}
+		// Shafts meet at 40-85 degrees, the second one coming from the
+		// side of the first tip away from the first shaft.
+		d2 = d1 + math.Pi + side*f.uni(0.7, 1.5)
+		r = f.uni(ICETouchMin, ICETouchMax)
+		x2, y2 = x-r*math.Cos(d2), y-r*math.Sin(d2)
+		// The shaft reaches past the first tip inside the sector.
+		ex, ey := x+4*math.Cos(d2), y+4*math.Sin(d2)
+		if g.inside(x2, y2) && g.inside(ex, ey) && cell(x2, y2) != cell(x, y) {
+			break
+		}
+	}
+	L := r + f.uni(0.12, 0.3)*float64(g.n)
+	return f.catheter(ICETouching, x2, y2, d2, L, distinct)
 }
 
 func (f *iceFrame) pickType(w [5]float64) int32 {
@@ -480,17 +523,10 @@ func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
 				d1 = a - math.Pi/2
 			}
 		}
-		objs = append(objs, f.catheter(t, x, y, d1, o.Distinct))
+		objs = append(objs, f.catheter(t, x, y, d1, 0, o.Distinct))
 		switch {
 		case t == ICETouching:
-			// Second tip 0.8-1.3 shaft widths away, shaft from elsewhere.
-			a := f.uni(0, 2*math.Pi)
-			r := f.uni(0.03, 0.05) * float64(n)
-			x2, y2 := x+r*math.Cos(a), y+r*math.Sin(a)
-			if !g.inside(x2, y2) {
-				x2, y2 = x-r*math.Cos(a), y-r*math.Sin(a)
-			}
-			objs = append(objs, f.catheter(ICETouching, x2, y2, d1+f.uni(1.2, 2.4), o.Distinct))
+			objs = append(objs, f.touching(x, y, d1, o.Distinct))
 		case f.rng.Float64() < o.Two:
 			w := o.Types
 			w[ICETouching] = 0
@@ -498,7 +534,7 @@ func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
 			for try := 0; try < 50; try++ {
 				x2, y2 := f.placeTip(t2)
 				if math.Hypot(x2-x, y2-y) > 0.2*float64(n) || try == 49 {
-					objs = append(objs, f.catheter(t2, x2, y2, f.lateralDir(x2), o.Distinct))
+					objs = append(objs, f.catheter(t2, x2, y2, f.lateralDir(x2), 0, o.Distinct))
 					break
 				}
 			}

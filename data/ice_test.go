@@ -38,7 +38,7 @@ func TestICEMetadata(t *testing.T) {
 		nf := 30000 / size
 		s := SimICE(ICEOptions{N: nf, Size: size, Seed: 1, Types: ICETestTypes})
 		g := iceGeometry(size)
-		empty, two := 0, 0
+		empty, two, touching := 0, 0, 0
 		for i := 0; i < s.N; i++ {
 			if s.Location[i] < 0 || int(s.Location[i]) >= len(s.LocationNames) {
 				t.Fatal("bad location")
@@ -75,10 +75,21 @@ func TestICEMetadata(t *testing.T) {
 					if len(objs) != 2 || objs[0].Type != ICETouching || objs[1].Type != ICETouching {
 						t.Fatal("touching catheters must come in pairs")
 					}
-					d := math.Hypot(float64(objs[0].X-objs[1].X), float64(objs[0].Y-objs[1].Y))
-					if d > 0.06*float64(size) {
-						t.Fatalf("touching tips %v px apart", d)
+					// Close, but in different grid cells and beyond
+					// non-maximum suppression's reach (3/4 of a cell).
+					a, b := objs[0], objs[1]
+					d := math.Hypot(float64(a.X-b.X), float64(a.Y-b.Y))
+					if d < ICETouchMin-1e-3 || d > ICETouchMax+1e-3 || d <= 0.75*ICECell {
+						t.Fatalf("size %d frame %d: touching tips %v px apart", size, i, d)
 					}
+					if int(a.X)/ICECell == int(b.X)/ICECell && int(a.Y)/ICECell == int(b.Y)/ICECell {
+						t.Fatalf("size %d frame %d: touching tips (%v,%v) and (%v,%v) in one grid cell", size, i, a.X, a.Y, b.X, b.Y)
+					}
+					// The second shaft runs across the first tip.
+					if e := segDist(float64(a.X), float64(a.Y), float64(b.X), float64(b.Y), float64(b.TailX), float64(b.TailY)); e > 1e-3 {
+						t.Fatalf("size %d frame %d: second shaft passes %v px from the first tip", size, i, e)
+					}
+					touching++
 				}
 				if ob.Type == ICENearProbe {
 					r, _ := g.polar(float64(ob.X), float64(ob.Y))
@@ -95,7 +106,17 @@ func TestICEMetadata(t *testing.T) {
 		if lo, hi := nf/15, nf/4; empty < lo || empty > hi || two < nf/10 {
 			t.Errorf("size %d: %d empty, %d two-catheter frames of %d", size, empty, two, nf)
 		}
+		if touching < nf/10 {
+			t.Errorf("size %d: %d touching catheters in %d frames", size, touching, nf)
+		}
 	}
+}
+
+// segDist is the distance from (px, py) to the segment (x0, y0)-(x1, y1).
+func segDist(px, py, x0, y0, x1, y1 float64) float64 {
+	dx, dy := x1-x0, y1-y0
+	s := math.Max(0, math.Min(1, ((px-x0)*dx+(py-y0)*dy)/(dx*dx+dy*dy)))
+	return math.Hypot(px-x0-s*dx, py-y0-s*dy)
 }
 
 func TestICETypeFrequencies(t *testing.T) {
