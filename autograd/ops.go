@@ -24,8 +24,20 @@ func sameShape(a, b []int) bool {
 
 // Conv2d is a 2-D convolution of x (N,C,H,W) with weights w (K,C,R,S), the
 // same stride and zero padding in both directions, plus an optional bias b
-// (K entries, may be nil). The output is N,K,OH,OW.
+// (K entries, may be nil). The output is N,K,OH,OW, in x's layout.
 func (tp *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
+	return tp.conv2d(x, w, b, stride, pad, x.nhwc)
+}
+
+// Conv2dChannelsLast is Conv2d with a channels-last output (x in either
+// layout): a chain of such convolutions (with ReLU, MaxPool2x2 and
+// SpatialMean between them, which keep the layout) skips the transposes
+// around each convolution's channels-last product.
+func (tp *Tape) Conv2dChannelsLast(x, w, b *Tensor, stride, pad int) *Tensor {
+	return tp.conv2d(x, w, b, stride, pad, true)
+}
+
+func (tp *Tape) conv2d(x, w, b *Tensor, stride, pad int, outNHWC bool) *Tensor {
 	if len(x.Shape) != 4 || len(w.Shape) != 4 || x.Shape[1] != w.Shape[1] {
 		panic(fmt.Sprintf("autograd: Conv2d input %v does not match weight %v", x.Shape, w.Shape))
 	}
@@ -47,15 +59,17 @@ func (tp *Tape) Conv2d(x, w, b *Tensor, stride, pad int) *Tensor {
 	if b != nil {
 		bias = b.Data
 	}
-	kernels.ConvForward(s, x.Data, w.Data, bias, out.Data)
+	lay := kernels.ConvLayout{In: x.nhwc, Out: outNHWC}
+	kernels.ConvForwardLayout(s, lay, x.Data, w.Data, bias, out.Data)
+	out.nhwc = outNHWC
 	if out.requiresGrad {
-		tp.record(node{kind: opConv, a: x, b: w, c: b, out: out, conv: s})
+		tp.record(node{kind: opConv, a: x, b: w, c: b, out: out, conv: s, lay: lay})
 	}
 	return out
 }
 
 // MaxPool2x2 is a 2x2 max-pool with stride 2 over N,C,H,W; odd sizes are
-// floored as in PyTorch.
+// floored as in PyTorch. The output keeps x's layout.
 func (tp *Tape) MaxPool2x2(x *Tensor) *Tensor {
 	if len(x.Shape) != 4 || x.Shape[2] < 2 || x.Shape[3] < 2 {
 		panic(fmt.Sprintf("autograd: MaxPool2x2 needs N,C,H,W with H,W >= 2, got %v", x.Shape))
@@ -63,7 +77,12 @@ func (tp *Tape) MaxPool2x2(x *Tensor) *Tensor {
 	n, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
 	out := tp.newTensor([]int{n, c, h / 2, w / 2}, x.requiresGrad)
 	arg := tp.i32.get(len(out.Data))
-	tp.maxPool(n*c, h, w, x.Data, out.Data, arg)
+	if x.nhwc {
+		tp.maxPoolNHWC(n, h, w, c, x.Data, out.Data, arg)
+		out.nhwc = true
+	} else {
+		tp.maxPool(n*c, h, w, x.Data, out.Data, arg)
+	}
 	if out.requiresGrad {
 		tp.record(node{kind: opMaxPool, a: x, out: out, arg: arg})
 	}
@@ -73,6 +92,7 @@ func (tp *Tape) MaxPool2x2(x *Tensor) *Tensor {
 // ReLU is max(x, 0) element-wise.
 func (tp *Tape) ReLU(x *Tensor) *Tensor {
 	out := tp.newTensor(x.Shape, x.requiresGrad)
+	out.nhwc = x.nhwc
 	tp.relu(out.Data, x.Data)
 	if out.requiresGrad {
 		tp.record(node{kind: opRelu, a: x, out: out})
@@ -83,10 +103,11 @@ func (tp *Tape) ReLU(x *Tensor) *Tensor {
 // Add is a + b for tensors of the same shape (residual connections, sums of
 // losses).
 func (tp *Tape) Add(a, b *Tensor) *Tensor {
-	if !sameShape(a.Shape, b.Shape) {
-		panic(fmt.Sprintf("autograd: Add of shapes %v and %v", a.Shape, b.Shape))
+	if !sameShape(a.Shape, b.Shape) || a.nhwc != b.nhwc {
+		panic(fmt.Sprintf("autograd: Add of shapes %v and %v (channels-last %v, %v)", a.Shape, b.Shape, a.nhwc, b.nhwc))
 	}
 	out := tp.newTensor(a.Shape, a.requiresGrad || b.requiresGrad)
+	out.nhwc = a.nhwc
 	tp.add(out.Data, a.Data, b.Data)
 	if out.requiresGrad {
 		tp.record(node{kind: opAdd, a: a, b: b, out: out})
@@ -100,7 +121,11 @@ func (tp *Tape) SpatialMean(x *Tensor) *Tensor {
 		panic(fmt.Sprintf("autograd: SpatialMean needs N,C,H,W, got %v", x.Shape))
 	}
 	out := tp.newTensor(x.Shape[:2], x.requiresGrad)
-	tp.spatialMean(out.Data, x.Data, x.Shape[0]*x.Shape[1], x.Shape[2]*x.Shape[3])
+	if x.nhwc {
+		tp.spatialMeanNHWC(out.Data, x.Data, x.Shape[0], x.Shape[2]*x.Shape[3], x.Shape[1])
+	} else {
+		tp.spatialMean(out.Data, x.Data, x.Shape[0]*x.Shape[1], x.Shape[2]*x.Shape[3])
+	}
 	if out.requiresGrad {
 		tp.record(node{kind: opSpatialMean, a: x, out: out})
 	}
@@ -112,6 +137,7 @@ func (tp *Tape) Reshape(x *Tensor, shape ...int) *Tensor {
 	if numel(shape) != len(x.Data) {
 		panic(fmt.Sprintf("autograd: Reshape of %v to %v", x.Shape, shape))
 	}
+	x.needNCHW("Reshape")
 	var out *Tensor
 	if tp.nextT < len(tp.tensors) {
 		out = tp.tensors[tp.nextT]
@@ -124,6 +150,7 @@ func (tp *Tape) Reshape(x *Tensor, shape ...int) *Tensor {
 	out.Data = x.Data
 	out.Grad = nil
 	out.leaf = false
+	out.nhwc = false
 	out.node, out.uses = 0, 0
 	out.requiresGrad = x.requiresGrad && !tp.noGrad
 	if out.requiresGrad {
@@ -235,6 +262,7 @@ func (tp *Tape) pointLoss(kind opKind, x *Tensor, target, mask []float32, beta f
 	if len(target) != len(x.Data) || (mask != nil && len(mask) != len(x.Data)) {
 		panic(fmt.Sprintf("autograd: loss on %v with %d targets and %d mask entries", x.Shape, len(target), len(mask)))
 	}
+	x.needNCHW("a point-wise loss")
 	var sum, denom float64
 	for i, v := range x.Data {
 		l, _ := pointValue(kind, v, target[i], beta)
@@ -283,6 +311,7 @@ func (tp *Tape) Dot(x *Tensor, w []float32) *Tensor {
 	if len(w) != len(x.Data) {
 		panic(fmt.Sprintf("autograd: Dot of %v with %d weights", x.Shape, len(w)))
 	}
+	x.needNCHW("Dot")
 	var s float64
 	for i, v := range x.Data {
 		s += float64(v) * float64(w[i])
@@ -298,6 +327,7 @@ func (tp *Tape) Dot(x *Tensor, w []float32) *Tensor {
 // Scale is alpha * x.
 func (tp *Tape) Scale(x *Tensor, alpha float32) *Tensor {
 	out := tp.newTensor(x.Shape, x.requiresGrad)
+	out.nhwc = x.nhwc
 	kernels.Scale(out.Data, alpha, x.Data)
 	if out.requiresGrad {
 		tp.record(node{kind: opScale, a: x, out: out, f: alpha})
@@ -308,6 +338,7 @@ func (tp *Tape) Scale(x *Tensor, alpha float32) *Tensor {
 // AddScalar is x + c.
 func (tp *Tape) AddScalar(x *Tensor, c float32) *Tensor {
 	out := tp.newTensor(x.Shape, x.requiresGrad)
+	out.nhwc = x.nhwc
 	for i, v := range x.Data {
 		out.Data[i] = v + c
 	}
@@ -322,6 +353,7 @@ func (tp *Tape) SliceChannels(x *Tensor, from, to int) *Tensor {
 	if len(x.Shape) != 4 || from < 0 || to > x.Shape[1] || from >= to {
 		panic(fmt.Sprintf("autograd: SliceChannels [%d,%d) of %v", from, to, x.Shape))
 	}
+	x.needNCHW("SliceChannels")
 	n, c, hw := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
 	k := to - from
 	out := tp.newTensor([]int{n, k, x.Shape[2], x.Shape[3]}, x.requiresGrad)
@@ -346,7 +378,11 @@ func (tp *Tape) backwardNode(n *node) {
 		}
 		if x.requiresGrad {
 			dx, acc := tp.gradTarget(x)
-			tp.maxPoolBack(x.Shape[0]*x.Shape[1], x.Shape[2], x.Shape[3], dy, n.arg, dx)
+			if x.nhwc {
+				tp.maxPoolNHWCBack(x.Shape[0], x.Shape[2], x.Shape[3], x.Shape[1], dy, n.arg, dx)
+			} else {
+				tp.maxPoolBack(x.Shape[0]*x.Shape[1], x.Shape[2], x.Shape[3], dy, n.arg, dx)
+			}
 			tp.flush(x, dx, acc)
 		}
 	case opRelu:
@@ -367,7 +403,11 @@ func (tp *Tape) backwardNode(n *node) {
 		}
 	case opSpatialMean:
 		dx, acc := tp.gradTarget(x)
-		tp.spatialMeanBack(dx, dy, len(dy), x.Shape[2]*x.Shape[3])
+		if x.nhwc {
+			tp.spatialMeanNHWCBack(dx, dy, x.Shape[0], x.Shape[2]*x.Shape[3], x.Shape[1])
+		} else {
+			tp.spatialMeanBack(dx, dy, len(dy), x.Shape[2]*x.Shape[3])
+		}
 		tp.flush(x, dx, acc)
 	case opReshape:
 		if x.Grad == nil {
@@ -426,6 +466,15 @@ func (tp *Tape) backwardNode(n *node) {
 		for i := 0; i < nb; i++ {
 			kernels.Axpy(1, dy[i*k*hw:(i+1)*k*hw], g[(i*c+n.i0)*hw:(i*c+n.i1)*hw])
 		}
+	case opLayout:
+		dx, acc := tp.gradTarget(x)
+		nb, c, hw := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
+		if x.nhwc {
+			kernels.ToNHWC(nb, c, hw, dy, dx)
+		} else {
+			kernels.ToNCHW(nb, c, hw, dy, dx)
+		}
+		tp.flush(x, dx, acc)
 	default:
 		panic("autograd: unknown op")
 	}
@@ -437,17 +486,29 @@ func (tp *Tape) backwardConv(n *node) {
 	dy := n.out.Grad
 	if x.requiresGrad {
 		dx, acc := tp.gradTarget(x)
-		kernels.ConvBackwardData(s, dy, w.Data, dx)
+		kernels.ConvBackwardDataLayout(s, n.lay, dy, w.Data, dx)
 		tp.flush(x, dx, acc)
 	}
 	biasDone := false
-	if w.requiresGrad && !tp.perSampleConv(s, w, x.Data, dy) {
+	if w.requiresGrad && !tp.perSampleConv(s, n.lay, w, x.Data, dy) {
 		var db []float32
 		if b != nil && b.requiresGrad {
 			db = tp.gradAccum(b)
 			biasDone = true
 		}
-		kernels.ConvBackwardWeight(s, x.Data, dy, tp.gradAccum(w), db)
+		kernels.ConvBackwardWeightLayout(s, n.lay, x.Data, dy, tp.gradAccum(w), db)
+	}
+	if b != nil && b.requiresGrad && !biasDone && n.lay.Out {
+		db := tp.gradAccum(b)
+		pix := s.N * s.OutH() * s.OutW()
+		for k := range db {
+			var acc float64
+			for p := 0; p < pix; p++ {
+				acc += float64(dy[p*s.K+k])
+			}
+			db[k] += float32(acc)
+		}
+		biasDone = true
 	}
 	if b != nil && b.requiresGrad && !biasDone {
 		db := tp.gradAccum(b)
@@ -480,7 +541,47 @@ func (tp *Tape) backwardPoolRelu(n *node) bool {
 		return false
 	}
 	dx, acc := tp.gradTarget(r.a)
-	tp.maxPoolReluBack(x.Shape[0]*x.Shape[1], x.Shape[2], x.Shape[3], n.out.Grad, n.out.Data, n.arg, dx)
+	if x.nhwc {
+		tp.maxPoolNHWCReluBack(x.Shape[0], x.Shape[2], x.Shape[3], x.Shape[1], n.out.Grad, n.out.Data, n.arg, dx)
+	} else {
+		tp.maxPoolReluBack(x.Shape[0]*x.Shape[1], x.Shape[2], x.Shape[3], n.out.Grad, n.out.Data, n.arg, dx)
+	}
 	tp.flush(r.a, dx, acc)
 	return true
+}
+
+// needNCHW panics for a channels-last tensor given to an op whose result
+// depends on the element order (convert with ToNCHW first).
+func (t *Tensor) needNCHW(op string) {
+	if t.nhwc {
+		panic(fmt.Sprintf("autograd: %s of a channels-last tensor %v; convert it with ToNCHW first", op, t.Shape))
+	}
+}
+
+// ToNCHW returns x with NCHW data (x itself when it already is).
+func (tp *Tape) ToNCHW(x *Tensor) *Tensor { return tp.toLayout(x, false) }
+
+// ToNHWC returns x (N,C,H,W) with channels-last data (x itself when it
+// already is).
+func (tp *Tape) ToNHWC(x *Tensor) *Tensor { return tp.toLayout(x, true) }
+
+func (tp *Tape) toLayout(x *Tensor, nhwc bool) *Tensor {
+	if x.nhwc == nhwc {
+		return x
+	}
+	if len(x.Shape) != 4 {
+		panic(fmt.Sprintf("autograd: layout change of a %v tensor; needs N,C,H,W", x.Shape))
+	}
+	out := tp.newTensor(x.Shape, x.requiresGrad)
+	nb, c, hw := x.Shape[0], x.Shape[1], x.Shape[2]*x.Shape[3]
+	if nhwc {
+		kernels.ToNHWC(nb, c, hw, x.Data, out.Data)
+	} else {
+		kernels.ToNCHW(nb, c, hw, x.Data, out.Data)
+	}
+	out.nhwc = nhwc
+	if out.requiresGrad {
+		tp.record(node{kind: opLayout, a: x, out: out})
+	}
+	return out
 }

@@ -26,6 +26,12 @@ const (
 	jobAxpy
 	jobSpatialMean
 	jobSpatialMeanBack
+	// channels-last (units are images; ch channels)
+	jobMaxPoolNHWC
+	jobMaxPoolNHWCBack
+	jobMaxPoolNHWCReluBack
+	jobSpatialMeanNHWC
+	jobSpatialMeanNHWCBack
 )
 
 type pjob struct {
@@ -33,6 +39,7 @@ type pjob struct {
 	a, b, c []float32
 	arg     []int32
 	h, w    int
+	ch      int
 	f       float32
 }
 
@@ -62,6 +69,16 @@ func (j *pjob) run() {
 		kernels.SpatialMean(j.a, j.b, len(j.a), j.w)
 	case jobSpatialMeanBack:
 		kernels.SpatialMeanBackward(j.a, j.b, len(j.b), j.w)
+	case jobMaxPoolNHWC:
+		kernels.MaxPool2x2NHWC(len(j.b)/(j.h/2*(j.w/2)*j.ch), j.h, j.w, j.ch, j.a, j.b, j.arg)
+	case jobMaxPoolNHWCBack:
+		kernels.MaxPool2x2NHWCBackward(len(j.a)/(j.h/2*(j.w/2)*j.ch), j.h, j.w, j.ch, j.a, j.arg, j.b)
+	case jobMaxPoolNHWCReluBack:
+		kernels.MaxPool2x2NHWCReluBackward(len(j.a)/(j.h/2*(j.w/2)*j.ch), j.h, j.w, j.ch, j.a, j.c, j.arg, j.b)
+	case jobSpatialMeanNHWC: // a: n x ch means, b: n images of w pixels x ch
+		kernels.SpatialMeanNHWC(j.a, j.b, len(j.a)/j.ch, j.w, j.ch)
+	case jobSpatialMeanNHWCBack: // a: n images of w pixels x ch, b: n x ch
+		kernels.SpatialMeanNHWCBackward(j.a, j.b, len(j.b)/j.ch, j.w, j.ch)
 	}
 }
 
@@ -85,6 +102,16 @@ func (j pjob) slice(lo, hi int) pjob {
 		j.a, j.b = sub(j.a, 1), sub(j.b, j.w)
 	case jobSpatialMeanBack: // a: planes of w elements, b: one gradient per plane
 		j.a, j.b = sub(j.a, j.w), sub(j.b, 1)
+	case jobMaxPoolNHWC:
+		in, out := j.h*j.w*j.ch, j.h/2*(j.w/2)*j.ch
+		j.a, j.b, j.arg = sub(j.a, in), sub(j.b, out), j.arg[lo*out:hi*out]
+	case jobMaxPoolNHWCBack, jobMaxPoolNHWCReluBack:
+		in, out := j.h*j.w*j.ch, j.h/2*(j.w/2)*j.ch
+		j.a, j.c, j.arg, j.b = sub(j.a, out), sub(j.c, out), j.arg[lo*out:hi*out], sub(j.b, in)
+	case jobSpatialMeanNHWC:
+		j.a, j.b = sub(j.a, j.ch), sub(j.b, j.w*j.ch)
+	case jobSpatialMeanNHWCBack:
+		j.a, j.b = sub(j.a, j.w*j.ch), sub(j.b, j.ch)
 	default:
 		j.a, j.b, j.c = sub(j.a, 1), sub(j.b, 1), sub(j.c, 1)
 	}
@@ -137,4 +164,27 @@ func (tp *Tape) spatialMean(dst, x []float32, planes, hw int) {
 
 func (tp *Tape) spatialMeanBack(dx, dy []float32, planes, hw int) {
 	tp.runPar(pjob{kind: jobSpatialMeanBack, a: dx, b: dy[:planes], w: hw}, planes, planes*hw)
+}
+
+// Channels-last variants: n images of h x w x c (pools) or hw x c (means),
+// split over images.
+
+func (tp *Tape) maxPoolNHWC(n, h, w, c int, x, y []float32, arg []int32) {
+	tp.runPar(pjob{kind: jobMaxPoolNHWC, a: x, b: y, arg: arg, h: h, w: w, ch: c}, n, n*h*w*c)
+}
+
+func (tp *Tape) maxPoolNHWCBack(n, h, w, c int, dy []float32, arg []int32, dx []float32) {
+	tp.runPar(pjob{kind: jobMaxPoolNHWCBack, a: dy, arg: arg, b: dx, h: h, w: w, ch: c}, n, n*h*w*c)
+}
+
+func (tp *Tape) maxPoolNHWCReluBack(n, h, w, c int, dy, y []float32, arg []int32, dx []float32) {
+	tp.runPar(pjob{kind: jobMaxPoolNHWCReluBack, a: dy, c: y, arg: arg, b: dx, h: h, w: w, ch: c}, n, n*h*w*c)
+}
+
+func (tp *Tape) spatialMeanNHWC(dst, x []float32, n, hw, c int) {
+	tp.runPar(pjob{kind: jobSpatialMeanNHWC, a: dst[:n*c], b: x, w: hw, ch: c}, n, n*hw*c)
+}
+
+func (tp *Tape) spatialMeanNHWCBack(dx, dy []float32, n, hw, c int) {
+	tp.runPar(pjob{kind: jobSpatialMeanNHWCBack, a: dx, b: dy[:n*c], w: hw, ch: c}, n, n*hw*c)
 }

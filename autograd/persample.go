@@ -15,7 +15,7 @@ type perSample struct {
 
 // perSampleConv handles a conv weight in per-sample mode; it reports false
 // when w is not one of the chosen parameters.
-func (tp *Tape) perSampleConv(s kernels.ConvShape, w *Tensor, x, dy []float32) bool {
+func (tp *Tape) perSampleConv(s kernels.ConvShape, lay kernels.ConvLayout, w *Tensor, x, dy []float32) bool {
 	ps := tp.ps
 	if ps == nil {
 		return false
@@ -26,7 +26,7 @@ func (tp *Tape) perSampleConv(s kernels.ConvShape, w *Tensor, x, dy []float32) b
 		}
 		wl := s.WeightLen()
 		rows := ps.buf[:s.N*wl]
-		kernels.ConvPerSampleWeight(s, x, dy, rows)
+		kernels.ConvPerSampleWeightLayout(s, lay, x, dy, rows)
 		if ps.scale != 1 {
 			kernels.Scale(rows, ps.scale, rows)
 		}

@@ -85,6 +85,7 @@ func (tp *Tape) newTensor(shape []int, requiresGrad bool) *Tensor {
 	t.Data = tp.f32.get(numel(shape))
 	t.Grad = nil
 	t.leaf = false
+	t.nhwc = false
 	t.node, t.uses = 0, 0
 	t.requiresGrad = requiresGrad && !tp.noGrad
 	return t
@@ -114,6 +115,7 @@ const (
 	opAddScalar
 	opSliceChannels
 	opDot
+	opLayout
 )
 
 // node is one recorded operation. A tagged struct instead of a closure keeps
@@ -123,6 +125,7 @@ type node struct {
 	a, b, c *Tensor // inputs (conv: x, w, bias)
 	out     *Tensor
 	conv    kernels.ConvShape
+	lay     kernels.ConvLayout // conv: activation layouts
 	arg     []int32
 	labels  []int32
 	target  []float32

@@ -19,7 +19,10 @@ type Tensor struct {
 
 	requiresGrad bool
 	leaf         bool
-	shapeBuf     [4]int
+	// nhwc: a 4-D tensor whose Shape is still N,C,H,W but whose data is
+	// channels-last (N x H x W x C), as produced by Conv2dChannelsLast
+	nhwc     bool
+	shapeBuf [4]int
 	// For tape outputs: 1 + the index of the recording node (0: none) and
 	// how many recorded ops read the tensor (lets Backward fuse a ReLU into
 	// the max-pool that is its only consumer).
@@ -57,6 +60,10 @@ func NewParam(data []float32, shape ...int) *Tensor {
 	t.Grad = make([]float32, len(data))
 	return t
 }
+
+// ChannelsLast reports whether the tensor's data is channels-last: Shape
+// N,C,H,W, stored N x H x W x C.
+func (t *Tensor) ChannelsLast() bool { return t.nhwc }
 
 // Numel is the number of elements.
 func (t *Tensor) Numel() int { return len(t.Data) }

@@ -5,7 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // nhwcOf and nchwOf are naive test-side transposes (n images, c channels,
@@ -288,4 +290,43 @@ func TestSpatialMeanNHWC(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkConvLayouts times forward + backward-data + weight/bias gradient
+// of the VGG's channels-last layers at batch 32 with NCHW activations
+// (transposed around each pass) and with channels-last ones.
+func BenchmarkConvLayouts(b *testing.B) {
+	mk := func(c, k, hw, r, pad int) ConvShape {
+		return ConvShape{N: 32, C: c, H: hw, W: hw, K: k, R: r, S: r, StrideH: 1, StrideW: 1, PadH: pad, PadW: pad}
+	}
+	rng := rand.New(rand.NewPCG(51, 52))
+	for _, c := range []struct {
+		s  ConvShape
+		in bool
+	}{{mk(32, 128, 7, 3, 1), false}, {mk(128, 128, 7, 3, 1), true}, {mk(128, 256, 3, 3, 1), true}, {mk(256, 256, 3, 3, 1), true}, {mk(256, 2, 3, 1, 0), true}} {
+		s := c.s
+		x, w, dy, bias := convRand(rng, s.xLen()), convRand(rng, s.WeightLen()), convRand(rng, s.yLen()), convRand(rng, s.K)
+		y, dx, dw, db := make([]float32, s.yLen()), make([]float32, s.xLen()), make([]float32, s.WeightLen()), make([]float32, s.K)
+		for _, l := range []ConvLayout{{}, {In: c.in, Out: true}} {
+			b.Run(fmt.Sprintf("C=%d/K=%d/hw=%d/nhwc=%v", s.C, s.K, s.H, l.Out), func(b *testing.B) {
+				c0 := procCPU()
+				for i := 0; i < b.N; i++ {
+					ConvForwardLayout(s, l, x, w, bias, y)
+					ConvBackwardDataLayout(s, l, dy, w, dx)
+					ConvBackwardWeightLayout(s, l, x, dy, dw, db)
+				}
+				b.ReportMetric(float64(procCPU()-c0)/float64(b.N)/1e3, "cpu-us/op")
+			})
+		}
+	}
+}
+
+// procCPU is the process's user+system CPU time (steadier than wall time on
+// a shared machine).
+func procCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -36,10 +36,12 @@ func uniform(rng *rand.Rand, dst []float32, bound float64) {
 }
 
 // Conv2d is a square-kernel convolution with equal stride and padding in both
-// directions. Bias may be nil.
+// directions. Bias may be nil. With ChannelsLast its output is channels-last
+// (autograd.Tape.Conv2dChannelsLast); the shape and parameters are the same.
 type Conv2d struct {
 	Weight, Bias *autograd.Tensor // K,C,R,R and K
 	Stride, Pad  int
+	ChannelsLast bool
 }
 
 // NewConv2d returns a conv layer with PyTorch's default initialisation:
@@ -61,6 +63,9 @@ func NewConv2d(rng *rand.Rand, in, out, k, stride, pad int, bias bool) *Conv2d {
 
 // Forward applies the convolution.
 func (c *Conv2d) Forward(tp *autograd.Tape, x *autograd.Tensor) *autograd.Tensor {
+	if c.ChannelsLast {
+		return tp.Conv2dChannelsLast(x, c.Weight, c.Bias, c.Stride, c.Pad)
+	}
 	return tp.Conv2d(x, c.Weight, c.Bias, c.Stride, c.Pad)
 }
 

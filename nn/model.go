@@ -36,21 +36,32 @@ const BPVGGParams = 1_075_426
 // the dimension of the paper's per-sample gradients.
 const BPVGGConvWeightParams = 1_074_608
 
+// bpvggChannelsLastFrom is the input channel count from which BPVGG's convs
+// produce channels-last activations (0: none, for A/B runs). The first two
+// layers (3 and 16 input channels) run direct NCHW kernels; from the 32->128
+// layer on every conv takes the channels-last lowering, so keeping the
+// activations channels-last there skips a transpose before and after each.
+var bpvggChannelsLastFrom = 32
+
 // NewBPVGG builds the classifier with PyTorch's default initialisation,
 // drawn in module order from a PCG generator seeded with seed.
 func NewBPVGG(seed uint64) *BPVGG {
 	rng := NewRNG(seed)
 	m := &BPVGG{}
 	c := 3
+	cl := func(in int) bool { return bpvggChannelsLastFrom > 0 && in >= bpvggChannelsLastFrom }
 	for _, v := range bpvggLayers {
 		if v == 0 {
 			m.Features = append(m.Features, MaxPool2d{})
 			continue
 		}
-		m.Features = append(m.Features, NewConv2d(rng, c, v, 3, 1, 1, true), ReLU{})
+		conv := NewConv2d(rng, c, v, 3, 1, 1, true)
+		conv.ChannelsLast = cl(c)
+		m.Features = append(m.Features, conv, ReLU{})
 		c = v
 	}
 	m.Head = NewConv2d(rng, c, 2, 1, 1, 0, true)
+	m.Head.ChannelsLast = cl(c)
 	m.params = m.Head.Params("head.", m.Features.Params("features.", nil))
 	return m
 }

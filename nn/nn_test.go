@@ -319,3 +319,80 @@ func TestSnapshotRestore(t *testing.T) {
 		t.Fatal("short snapshot should be an error")
 	}
 }
+
+// BPVGG keeps its activations channels-last from the 32->128 conv on; the
+// NCHW build of the same weights must give the same logits, batch
+// gradients, per-sample gradients and per-layer spatial means (the
+// framework's feature embeddings) up to float rounding.
+func TestBPVGGChannelsLastMatchesNCHW(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	const n = 4
+	x := randImages(rng, n)
+	labels := []int32{1, 0, 0, 1}
+	type result struct {
+		logits, means []float32
+		grads, per    [][]float32
+	}
+	run := func(from int) (r result, cl int) {
+		old := bpvggChannelsLastFrom
+		bpvggChannelsLastFrom = from
+		m := NewBPVGG(5)
+		bpvggChannelsLastFrom = old
+		tp := autograd.NewTape()
+		loss, err := Loss(tp, m, x, n, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tp.Backward(loss); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range m.Params() {
+			r.grads = append(r.grads, append([]float32(nil), p.T.Grad...))
+		}
+		tp.Reset()
+		tp.SetNoGrad(true)
+		h := autograd.NewTensor(x, n, 3, 28, 28)
+		for _, l := range m.Features {
+			h = l.Forward(tp, h)
+			if h.ChannelsLast() {
+				cl++
+			}
+			r.means = append(r.means, tp.SpatialMean(h).Data...)
+		}
+		r.logits = append(r.logits, m.Forward(tp, autograd.NewTensor(x, n, 3, 28, 28)).Data...)
+		tp.SetNoGrad(false)
+		cw := ConvWeights(m)
+		r.per = make([][]float32, len(cw))
+		if err := PerSampleGrads(tp, m, x, n, labels, cw, func(i int, rows []float32) {
+			r.per[i] = append([]float32(nil), rows...)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return r, cl
+	}
+	a, clA := run(0)
+	b, clB := run(32)
+	if clA != 0 || clB != 9 { // features.6 .. features.14
+		t.Fatalf("channels-last layer outputs: %d without, %d with (want 0, 9)", clA, clB)
+	}
+	near := func(what string, got, want []float32) {
+		t.Helper()
+		var scale float64
+		for _, v := range want {
+			scale = math.Max(scale, math.Abs(float64(v)))
+		}
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*scale {
+				t.Fatalf("%s[%d]: channels-last %v, NCHW %v (scale %v)", what, i, got[i], want[i], scale)
+			}
+		}
+	}
+	near("logits", b.logits, a.logits)
+	near("layer means", b.means, a.means)
+	for i := range a.grads {
+		near("grad", b.grads[i], a.grads[i])
+	}
+	for i := range a.per {
+		near("per-sample", b.per[i], a.per[i])
+	}
+}
