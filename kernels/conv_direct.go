@@ -110,6 +110,7 @@ type directJob struct {
 	out            []float32
 	pads           [][]float32
 	flat           flatState // flat tiles (conv_direct_flat.go) when flat.on
+	m              mState    // masked tiles (conv_direct_mask.go) when m.on
 }
 
 func (j *directJob) runRange(lo, hi int) {
@@ -117,6 +118,10 @@ func (j *directJob) runRange(lo, hi int) {
 	plane := j.hp * j.wp
 	ohw := j.oh * j.ow
 	for g := lo; g < hi; g++ {
+		if j.m.on {
+			j.maskedRun(g)
+			continue
+		}
 		if j.flat.on {
 			j.flatRun(g)
 			continue
@@ -166,13 +171,15 @@ func (ws *convWork) direct(j *directJob) {
 	}
 	j.pads = ws.pads[:parts]
 	ws.run(parts, j.n*j.kout*j.oh*j.ow*len(j.offs), j)
-	tmps := j.flat.tmps
-	*j = directJob{}
-	j.flat.tmps = tmps
+	*j = j.keep()
 }
 
 // directFwd is ConvForward by direct convolution.
 func (ws *convWork) directFwd(s ConvShape, kern directFunc, x, w, bias, y []float32) {
+	if maskedFits(s, s.K) {
+		ws.maskedFwd(s, x, w, bias, y)
+		return
+	}
 	crs := s.C * s.R * s.S
 	hp, wp := s.H+2*s.PadH, s.W+2*s.PadW
 	kb := (s.K + 15) / 16
@@ -202,10 +209,10 @@ func (ws *convWork) directFwd(s ConvShape, kern directFunc, x, w, bias, y []floa
 			ws.bias16[k] = bias[k]
 		}
 	}
-	tmps := ws.dj.flat.tmps
+	keep := ws.dj.keep()
 	ws.dj = directJob{kern: kern, n: s.N, cin: s.C, hin: s.H, win: s.W, pt: s.PadH, pl: s.PadW, hp: hp, wp: wp,
-		src: x, kout: s.K, oh: s.OutH(), ow: s.OutW(), offs: ws.offs[:crs], wt: ws.wt, bias: ws.bias16, out: y}
-	ws.dj.flat.tmps = tmps
+		src: x, kout: s.K, oh: s.OutH(), ow: s.OutW(), offs: ws.offs[:crs], wt: ws.wt, bias: ws.bias16, out: y,
+		flat: keep.flat, m: keep.m}
 	if fn != nil {
 		ws.dj.flatPrepare(kc, np, fn)
 	}
@@ -215,6 +222,10 @@ func (ws *convWork) directFwd(s ConvShape, kern directFunc, x, w, bias, y []floa
 // directData is ConvBackwardData as a direct convolution of dy padded by
 // R-1-PadH (S-1-PadW) with the flipped, channel-transposed weights.
 func (ws *convWork) directData(s ConvShape, kern directFunc, dy, w, dx []float32) {
+	if maskedFits(s, s.C) {
+		ws.maskedData(s, dy, w, dx)
+		return
+	}
 	oh, ow := s.OutH(), s.OutW()
 	rs := s.R * s.S
 	taps := s.K * rs
@@ -251,10 +262,10 @@ func (ws *convWork) directData(s ConvShape, kern directFunc, dy, w, dx []float32
 			}
 		}
 	}
-	tmps := ws.dj.flat.tmps
+	keep := ws.dj.keep()
 	ws.dj = directJob{kern: kern, n: s.N, cin: s.K, hin: oh, win: ow, pt: pt, pl: pl, hp: hp, wp: wp,
-		src: dy, kout: s.C, oh: s.H, ow: s.W, offs: ws.offs[:taps], wt: ws.wt, bias: ws.bias16, out: dx}
-	ws.dj.flat.tmps = tmps
+		src: dy, kout: s.C, oh: s.H, ow: s.W, offs: ws.offs[:taps], wt: ws.wt, bias: ws.bias16, out: dx,
+		flat: keep.flat, m: keep.m}
 	if fn != nil {
 		ws.dj.flatPrepare(kc, np, fn)
 	}
@@ -328,6 +339,10 @@ func reduce16(v []float32) float32 {
 // 16-channel block and tap, lane-wise partial sums over the pixels, reduced
 // once at the end.
 func (ws *convWork) directWeight(s ConvShape, kern wgradFunc, x, dy []float32, n0, n1 int, dw []float32) {
+	if maskedWeightFits(s) {
+		ws.maskedWeight(s, x, dy, n0, n1, dw)
+		return
+	}
 	if convFlatMode != 2 {
 		ws.flatWeight(s, x, dy, n0, n1, dw)
 		return

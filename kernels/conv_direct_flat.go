@@ -22,8 +22,10 @@ type (
 	copyRowsFunc  = func(dst, src *float32, rows, n, ldd, lds int)
 )
 
-// convFlatMode picks the direct kernels for A/B runs and tests: 0 flat
-// tiles (default), 2 the older row-wise 16-channel kernels where they apply.
+// convFlatMode picks the direct kernels for A/B runs and tests: 0 masked
+// tiles where they apply (conv_direct_mask.go), else flat ones (default); 1
+// flat tiles only; 2 the older row-wise 16-channel kernels where they apply;
+// 3 (tests) masked tiles wherever the geometry allows.
 var convFlatMode = 0
 
 // flatTile returns the tile (channels, positions per call) for kout output

@@ -6,3 +6,6 @@ package kernels
 func flatKernels() (k8x3, k3x8 flatFunc, wg flatWgradFunc, cp copyRowsFunc) {
 	return nil, nil, nil, nil
 }
+
+// maskedKernels: no assembly masked direct convolution on this build.
+func maskedKernels() (m8x3, m3x7 mconvFunc, wg mwgradFunc) { return nil, nil, nil }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // flatTol: the Go twins compute each FMA in float64 and round to float32,
@@ -183,6 +185,10 @@ func TestConvFlatShapes(t *testing.T) {
 		s := ConvShape{N: 1 + r.IntN(3), C: []int{1, 2, 3, 8, 16, 17}[r.IntN(6)], H: 1 + r.IntN(20), W: 1 + r.IntN(20),
 			K: []int{1, 3, 8, 16, 24, 33}[r.IntN(6)], R: []int{1, 2, 3, 5}[r.IntN(4)], S: []int{1, 3}[r.IntN(2)],
 			StrideH: 1, StrideW: 1, PadH: r.IntN(3), PadW: r.IntN(3)}
+		if r.IntN(2) == 0 { // same-size, where the masked tiles apply
+			s.PadH, s.PadW = (s.R-1)/2, (s.S-1)/2
+			s.R, s.S = s.PadH*2+1, s.PadW*2+1
+		}
 		if s.Valid() == nil {
 			shapes = append(shapes, s)
 		}
@@ -192,7 +198,7 @@ func TestConvFlatShapes(t *testing.T) {
 		if err := UsePath(p); err != nil {
 			t.Fatal(err)
 		}
-		for _, flat := range []int{0, 2} {
+		for _, flat := range []int{0, 1, 2, 3} {
 			convFlatMode = flat
 			for i, s := range shapes {
 				SetThreads(1 + i%3)
@@ -267,6 +273,182 @@ func TestConvFlatDeterminism(t *testing.T) {
 				}
 			}
 			y1, dx1 = y, dx
+		}
+	}
+}
+
+// BenchmarkConvFlat compares the flat tiles (flat=0) with the row-wise
+// kernels (flat=2) on the VGG's first two layers at batch 128.
+func BenchmarkConvFlat(b *testing.B) {
+	old := convFlatMode
+	defer func() { convFlatMode = old }()
+	r := rand.New(rand.NewPCG(51, 52))
+	for _, s := range []ConvShape{
+		{N: 128, C: 3, H: 28, W: 28, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 128, C: 16, H: 14, W: 14, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+	} {
+		x, w, dy, bias := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen()), convRand(r, s.K)
+		y, dx, dw, db := make([]float32, s.yLen()), make([]float32, s.xLen()), make([]float32, s.WeightLen()), make([]float32, s.K)
+		flops := 2 * float64(s.N*s.K*s.C*s.R*s.S*s.OutH()*s.OutW())
+		for _, pass := range []string{"fwd", "bwd_data", "bwd_weight", "bias"} {
+			for _, mode := range []int{0, 1, 2} {
+				b.Run(fmt.Sprintf("layer=%d-%d/pass=%s/flat=%d", s.C, s.K, pass, mode), func(b *testing.B) {
+					convFlatMode = mode
+					fn := map[string]func(){
+						"fwd":        func() { ConvForward(s, x, w, bias, y) },
+						"bwd_data":   func() { ConvBackwardData(s, dy, w, dx) },
+						"bwd_weight": func() { ConvBackwardWeight(s, x, dy, dw, db) },
+						"bias":       func() { sb := s; sb.C = 0; ConvBackwardWeight(sb, nil, dy, nil, db) }, // the bias part alone
+					}[pass]
+					fn()
+					b.ResetTimer()
+					c0 := flatCPU()
+					for i := 0; i < b.N; i++ {
+						fn()
+					}
+					b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+					if cpu := flatCPU() - c0; cpu > 0 {
+						b.ReportMetric(flops*float64(b.N)/cpu.Seconds()/1e9, "GFLOP/cpu-s")
+					}
+				})
+			}
+		}
+	}
+}
+
+// flatCPU is the process's user+system CPU time (less sensitive than wall
+// time to other processes on a shared machine).
+func flatCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestMaskedTiles checks the masked assembly tiles against their Go twins
+// (random masks, including all-off and all-on, negative tap offsets, stores
+// only in the smask lanes) and the twins against float64 sums.
+func TestMaskedTiles(t *testing.T) {
+	old := Path()
+	defer UsePath(old)
+	r := rand.New(rand.NewPCG(53, 54))
+	randMask := func() uint16 {
+		switch r.IntN(4) {
+		case 0:
+			return 0
+		case 1:
+			return 0xffff
+		}
+		return uint16(r.Uint32())
+	}
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		m83, m37, mwg := maskedKernels()
+		if m83 == nil {
+			continue
+		}
+		for _, tile := range []struct {
+			kc, nvt   int
+			asm, twin mconvFunc
+		}{{8, 3, m83, mConv8x3Go}, {3, 7, m37, mConv3x7Go}} {
+			for _, d := range []struct{ nc, nrs int }{{0, 9}, {1, 0}, {1, 1}, {3, 9}, {16, 9}, {5, 4}} {
+				const base = 600
+				in := convRand(r, 3000)
+				ldc := 100 + r.IntN(50)
+				rsoff := make([]int32, d.nrs+1)
+				for i := range rsoff {
+					rsoff[i] = int32(r.IntN(400) - 200)
+				}
+				ldm := tile.nvt + r.IntN(3)
+				masks := make([]uint16, max(1, d.nrs)*ldm)
+				for i := range masks {
+					masks[i] = randMask()
+				}
+				smask := make([]uint16, tile.nvt)
+				for i := range smask {
+					smask[i] = randMask()
+				}
+				w := convRand(r, d.nrs*d.nc*tile.kc+1)
+				bias := convRand(r, tile.kc)
+				ldo := tile.nvt*16 + r.IntN(9)
+				got := make([]float32, tile.kc*ldo+5)
+				for i := range got {
+					got[i] = -9
+				}
+				want := append([]float32(nil), got...)
+				tile.asm(&got[0], ldo, &in[base], ldc, d.nc, &rsoff[0], d.nrs, &masks[0], ldm, &w[0], &bias[0], &smask[0])
+				tile.twin(&want[0], ldo, &in[base], ldc, d.nc, &rsoff[0], d.nrs, &masks[0], ldm, &w[0], &bias[0], &smask[0])
+				what := fmt.Sprintf("%s masked %dx%d %+v", p, tile.kc, tile.nvt, d)
+				flatTol(t, what, got, want)
+				for kk := 0; kk < tile.kc; kk++ {
+					for q := 0; q < ldo; q++ {
+						v, l := q/16, q%16
+						g := want[kk*ldo+q]
+						if q >= tile.nvt*16 || smask[v]>>l&1 == 0 {
+							if g != -9 || got[kk*ldo+q] != -9 {
+								t.Fatalf("%s: wrote a masked lane (channel %d position %d)", what, kk, q)
+							}
+							continue
+						}
+						s, mag := float64(bias[kk]), math.Abs(float64(bias[kk]))
+						for rs := 0; rs < d.nrs; rs++ {
+							if masks[rs*ldm+v]>>l&1 == 0 {
+								continue
+							}
+							for c := 0; c < d.nc; c++ {
+								a := float64(w[(rs*d.nc+c)*tile.kc+kk]) * float64(in[base+c*ldc+int(rsoff[rs])+q])
+								s += a
+								mag += math.Abs(a)
+							}
+						}
+						if dd := math.Abs(float64(g) - s); dd > 4e-7*float64(d.nrs*d.nc+4)*mag+1e-30 {
+							t.Fatalf("%s: twin channel %d position %d = %g, float64 %g", what, kk, q, g, s)
+						}
+					}
+				}
+			}
+		}
+		for _, d := range []struct{ nv, nimg, ldy, dyImg, xImg int }{{1, 1, 16, 0, 0}, {49, 1, 784, 0, 0}, {13, 2, 196, 8 * 196, 3 * 196}, {0, 1, 16, 0, 0}, {3, 0, 50, 0, 0}} {
+			const base = 300
+			dy := convRand(r, max(1, d.nimg)*max(d.dyImg, 8*d.ldy)+16*d.nv+16)
+			x := convRand(r, base+max(1, d.nimg)*d.xImg+300+16*d.nv)
+			offs := []int32{int32(r.IntN(500) - 250), int32(r.IntN(500) - 250), int32(r.IntN(500) - 250)}
+			masks := make([]uint16, max(1, d.nv)*4)
+			for i := range masks {
+				masks[i] = randMask()
+			}
+			got := convRand(r, 384)
+			want := append([]float32(nil), got...)
+			init := append([]float32(nil), got...)
+			mwg(&got[0], &dy[0], d.ldy, &x[base], &offs[0], &masks[0], d.nv, d.nimg, d.dyImg, d.xImg)
+			mWgrad8x3Go(&want[0], &dy[0], d.ldy, &x[base], &offs[0], &masks[0], d.nv, d.nimg, d.dyImg, d.xImg)
+			what := fmt.Sprintf("%s masked wgrad %+v", p, d)
+			flatTol(t, what, got, want)
+			for kk := 0; kk < 8; kk++ {
+				for tt := 0; tt < 3; tt++ {
+					for l := 0; l < 16; l++ {
+						i := (kk*3+tt)*16 + l
+						s := float64(init[i])
+						mag := math.Abs(s)
+						for m := 0; m < d.nimg; m++ {
+							for v := 0; v < d.nv; v++ {
+								if masks[v*4+3]>>l&1 == 0 || masks[v*4+tt]>>l&1 == 0 {
+									continue
+								}
+								a := float64(dy[m*d.dyImg+kk*d.ldy+v*16+l]) * float64(x[base+m*d.xImg+int(offs[tt])+v*16+l])
+								s += a
+								mag += math.Abs(a)
+							}
+						}
+						if dd := math.Abs(float64(want[i]) - s); dd > 4e-7*float64(d.nv*d.nimg+4)*mag+1e-30 {
+							t.Fatalf("%s: twin part[%d] = %g, float64 %g", what, i, want[i], s)
+						}
+					}
+				}
+			}
 		}
 	}
 }

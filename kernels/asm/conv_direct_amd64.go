@@ -33,3 +33,31 @@ func FlatWgrad8x3AVX512(part *float32, dy *float32, ldy int, x *float32, offs *i
 //
 //go:noescape
 func CopyRowsAVX512(dst, src *float32, rows, n, ldd, lds int)
+
+// MConv8x3AVX512 computes an 8-channel x 48-position tile of a direct
+// convolution reading the input planes in place: for kk < 8, v < 3, l < 16,
+// with p = v*16+l,
+//
+//	out[kk*ldo+p] = bias[kk] + sum over rs < nrs, then c < nc (in order) of
+//	                w[(rs*nc+c)*8+kk] * (in[c*ldc+rsoff[rs]+p] if bit l of
+//	                masks[rs*ldm+v] is set, else 0),
+//
+// stored only in the lanes set in smask[v]. Masked-off lanes are neither
+// read nor written. Needs AVX-512F.
+//
+//go:noescape
+func MConv8x3AVX512(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16)
+
+// MConv3x7AVX512 is MConv8x3AVX512 for 3 channels x 112 positions (v < 7,
+// weights w[(rs*nc+c)*3+kk]). Needs AVX-512F.
+//
+//go:noescape
+func MConv3x7AVX512(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16)
+
+// MWgrad8x3AVX512 is FlatWgrad8x3AVX512 with masks instead of padding: for
+// vector v, x lanes of tap tt load only where bit l of masks[v*4+tt] is set
+// and dy lanes only where masks[v*4+3] is (zero elsewhere); every image uses
+// the same masks. Needs AVX-512F.
+//
+//go:noescape
+func MWgrad8x3AVX512(part *float32, dy *float32, ldy int, x *float32, offs *int32, masks *uint16, nv, nimg, dyImg, xImg int)

@@ -1,0 +1,396 @@
+package kernels
+
+import (
+	"math"
+	"unsafe"
+)
+
+// Masked direct convolution: for "same" convolutions (stride 1, output as
+// large as the input, as in all of the VGG's 3x3 layers) the flat position
+// p = i*W + j of the output plane reads p + (r-padH)*W + (q-padW) of the
+// input plane for tap (r, q), so the kernels read the caller's planes in
+// place; lanes whose tap falls outside the plane (the padding, and the row
+// wrap-around) are masked to zero. Against the padded flat tiles this drops
+// the copies into padded planes and out of the tile buffer, which measured
+// as costly as the arithmetic on the 3->16 layer (perf: CopyRowsAVX512 25%
+// of the forward pass, FlatConv8x3AVX512 25%).
+
+type (
+	mconvFunc  = func(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16)
+	mwgradFunc = func(part, dy *float32, ldy int, x *float32, offs *int32, masks *uint16, nv, nimg, dyImg, xImg int)
+)
+
+// maskedFits: the masked kernels apply (same-size stride-1 convolution and
+// the flat tiles selected) and compute at least 5% fewer positions than the
+// padded flat tiles for kout output channels: 3->16x28 forward 816 against
+// 864, measured 159 against 108 GFLOP/cpu-s (batch 128, one core), its
+// backward-data into 3 channels 784 against 896, 165 against 96; at 14x14
+// both compute 240 and the flat tiles measured faster (126 against 115
+// forward, 108 against 100 backward-data).
+func maskedFits(s ConvShape, kout int) bool {
+	if (convFlatMode != 0 && convFlatMode != 3) || s.StrideH != 1 || s.StrideW != 1 || s.OutH() != s.H || s.OutW() != s.W || s.H*s.W == 0 {
+		return false
+	}
+	if convFlatMode == 3 {
+		return true
+	}
+	_, nvt, _ := maskedTile(kout)
+	_, np, _ := flatTile(kout)
+	nv := (s.H*s.W + 15) / 16
+	masked := (nv + nvt - 1) / nvt * nvt * 16
+	wp := s.W + 2*(s.S-1-s.PadW) // backward-data pads by S-1-PadW (= PadW for same-size)
+	flat := (s.H*wp + np - 1) / np * np
+	return masked*20 <= flat*19
+}
+
+// maskedTile is flatTile for the masked kernels: 8 channels x 3 vectors, or
+// 3 x 7 for 1-3 output channels (7 masks fill K1-K7).
+func maskedTile(kout int) (kc, nvt int, fn mconvFunc) {
+	m83, m37, _ := maskedKernels()
+	if kout <= 3 {
+		if m37 == nil {
+			m37 = mConv3x7Go
+		}
+		return 3, 7, m37
+	}
+	if m83 == nil {
+		m83 = mConv8x3Go
+	}
+	return 8, 3, m83
+}
+
+// mconvGo is the pure-Go twin of the masked tiles (same FMA order; masked
+// lanes multiply zero, as the assembly does).
+func mconvGo(kc, nvt int, out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16) {
+	b := unsafe.Slice(bias, kc)
+	ro := unsafe.Slice(rsoff, nrs)
+	ws := unsafe.Slice(w, nrs*nc*kc)
+	sm := unsafe.Slice(smask, nvt)
+	var ms []uint16
+	if nrs > 0 {
+		ms = unsafe.Slice(masks, (nrs-1)*ldm+nvt)
+	}
+	for kk := 0; kk < kc; kk++ {
+		for v := 0; v < nvt; v++ {
+			for l := 0; l < 16; l++ {
+				acc := b[kk]
+				for rs := 0; rs < nrs; rs++ {
+					on := ms[rs*ldm+v]>>l&1 != 0
+					for c := 0; c < nc; c++ {
+						var x float32
+						if on {
+							x = *(*float32)(unsafe.Add(unsafe.Pointer(in), (c*ldc+int(ro[rs])+v*16+l)*4))
+						}
+						acc = float32(math.FMA(float64(x), float64(ws[(rs*nc+c)*kc+kk]), float64(acc)))
+					}
+				}
+				if sm[v]>>l&1 != 0 {
+					*(*float32)(unsafe.Add(unsafe.Pointer(out), (kk*ldo+v*16+l)*4)) = acc
+				}
+			}
+		}
+	}
+}
+
+// mConv8x3Go is the pure-Go twin of MConv8x3AVX512.
+func mConv8x3Go(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16) {
+	mconvGo(8, 3, out, ldo, in, ldc, nc, rsoff, nrs, masks, ldm, w, bias, smask)
+}
+
+// mConv3x7Go is the pure-Go twin of MConv3x7AVX512.
+func mConv3x7Go(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16) {
+	mconvGo(3, 7, out, ldo, in, ldc, nc, rsoff, nrs, masks, ldm, w, bias, smask)
+}
+
+// mWgrad8x3Go is the pure-Go twin of MWgrad8x3AVX512.
+func mWgrad8x3Go(part, dy *float32, ldy int, x *float32, offs *int32, masks *uint16, nv, nimg, dyImg, xImg int) {
+	ps := unsafe.Slice(part, 384)
+	os := unsafe.Slice(offs, 3)
+	if nv <= 0 {
+		return
+	}
+	ms := unsafe.Slice(masks, nv*4)
+	for m := 0; m < nimg; m++ {
+		for v := 0; v < nv; v++ {
+			for kk := 0; kk < 8; kk++ {
+				for l := 0; l < 16; l++ {
+					var d float32
+					if ms[v*4+3]>>l&1 != 0 {
+						d = *(*float32)(unsafe.Add(unsafe.Pointer(dy), (m*dyImg+kk*ldy+v*16+l)*4))
+					}
+					for tt := 0; tt < 3; tt++ {
+						var xv float32
+						if ms[v*4+tt]>>l&1 != 0 {
+							xv = *(*float32)(unsafe.Add(unsafe.Pointer(x), (m*xImg+int(os[tt])+v*16+l)*4))
+						}
+						a := &ps[(kk*3+tt)*16+l]
+						*a = float32(math.FMA(float64(xv), float64(d), float64(*a)))
+					}
+				}
+			}
+		}
+	}
+}
+
+// shiftMasks writes, for vectors m < len(dst), the lanes l of flat output
+// positions p = 16m+l < oh*ow whose input (i+dr, j+dq) lies in the hin x
+// win plane.
+func shiftMasks(dst []uint16, oh, ow, hin, win, dr, dq int) {
+	for m := range dst {
+		var bits uint16
+		for l := 0; l < 16; l++ {
+			p := m*16 + l
+			if p >= oh*ow {
+				break
+			}
+			i, j := p/ow+dr, p%ow+dq
+			if i >= 0 && i < hin && j >= 0 && j < win {
+				bits |= 1 << l
+			}
+		}
+		dst[m] = bits
+	}
+}
+
+// mState is the masked pass's part of the direct job.
+type mState struct {
+	on       bool
+	kern     mconvFunc
+	kc, nvt  int
+	nrs, ldm int
+	rsoff    []int32
+	masks    []uint16    // nrs x ldm
+	smask    []uint16    // ldm
+	tmps     [][]float32 // per part: a partial channel block's tile
+}
+
+// maskedPrepare sets up j (geometry and source/out set; pt, pl the input
+// offsets of the taps) for the masked kernels over an r x s filter; the
+// weights must then be laid out as wt[kb][rs][cin][kc].
+func (j *directJob) maskedPrepare(r, s int) {
+	m := &j.m
+	m.on = true
+	m.kc, m.nvt, m.kern = maskedTile(j.kout)
+	nvec := (j.oh*j.ow + 15) / 16
+	m.ldm = (nvec + m.nvt - 1) / m.nvt * m.nvt
+	m.nrs = r * s
+	m.rsoff = growI32(m.rsoff, m.nrs)
+	if cap(m.masks) < m.nrs*m.ldm {
+		m.masks = make([]uint16, m.nrs*m.ldm)
+	}
+	m.masks = m.masks[:m.nrs*m.ldm]
+	if cap(m.smask) < m.ldm {
+		m.smask = make([]uint16, m.ldm)
+	}
+	m.smask = m.smask[:m.ldm]
+	for rr := 0; rr < r; rr++ {
+		for q := 0; q < s; q++ {
+			rs := rr*s + q
+			m.rsoff[rs] = int32((rr-j.pt)*j.win + q - j.pl)
+			shiftMasks(m.masks[rs*m.ldm:(rs+1)*m.ldm], j.oh, j.ow, j.hin, j.win, rr-j.pt, q-j.pl)
+		}
+	}
+	shiftMasks(m.smask, j.oh, j.ow, j.oh, j.ow, 0, 0)
+}
+
+// maskedRun handles the images of part g with the masked kernels.
+func (j *directJob) maskedRun(g int) {
+	m := &j.m
+	hw := j.hin * j.win
+	ohw := j.oh * j.ow
+	wb := m.nrs * j.cin * m.kc
+	for n := g * j.n / j.parts; n < (g+1)*j.n/j.parts; n++ {
+		src := &j.src[n*j.cin*hw]
+		for kb := 0; kb*m.kc < j.kout; kb++ {
+			o := (n*j.kout + kb*m.kc) * ohw
+			for v := 0; v < m.ldm; v += m.nvt {
+				// channels past kout in the last block: their stores would
+				// land in the next image (or past the end), so that block
+				// runs through a scratch copy below
+				if kb*m.kc+m.kc > j.kout {
+					j.maskedTail(g, n, kb, v)
+					continue
+				}
+				m.kern(&j.out[o+v*16], ohw, (*float32)(unsafe.Add(unsafe.Pointer(src), v*64)), hw, j.cin,
+					&m.rsoff[0], m.nrs, &m.masks[v], m.ldm, &j.wt[kb*wb], &j.bias[kb*m.kc], &m.smask[v])
+			}
+		}
+	}
+}
+
+// maskedTail runs one tile of a partial channel block into the tile buffer
+// and copies the real channels out.
+func (j *directJob) maskedTail(g, n, kb, v int) {
+	m := &j.m
+	hw := j.hin * j.win
+	ohw := j.oh * j.ow
+	src := unsafe.Add(unsafe.Pointer(&j.src[n*j.cin*hw]), v*64)
+	np := m.nvt * 16
+	tmp := m.tmps[g][:m.kc*np]
+	var full [7]uint16
+	for i := range full[:m.nvt] {
+		full[i] = 0xffff
+	}
+	m.kern(&tmp[0], np, (*float32)(src), hw, j.cin, &m.rsoff[0], m.nrs, &m.masks[v], m.ldm,
+		&j.wt[kb*m.nrs*j.cin*m.kc], &j.bias[kb*m.kc], &full[0])
+	cnt := min(np, ohw-v*16)
+	for kk := 0; kb*m.kc+kk < j.kout; kk++ {
+		o := (n*j.kout+kb*m.kc+kk)*ohw + v*16
+		copy(j.out[o:o+cnt], tmp[kk*np:kk*np+cnt])
+	}
+}
+
+// keep returns j's reusable buffers in a fresh directJob.
+func (j *directJob) keep() directJob {
+	return directJob{flat: flatState{tmps: j.flat.tmps},
+		m: mState{rsoff: j.m.rsoff, masks: j.m.masks, smask: j.m.smask, tmps: j.m.tmps}}
+}
+
+// runMasked runs j (prepared, weights set) over the batch in parts of whole
+// images, one per thread.
+func (ws *convWork) runMasked(j *directJob) {
+	parts := max(1, min(Threads(), j.n))
+	if ws.serial {
+		parts = 1
+	}
+	j.parts = parts
+	for len(j.m.tmps) < parts {
+		j.m.tmps = append(j.m.tmps, nil)
+	}
+	for g := 0; g < parts; g++ {
+		j.m.tmps[g] = growF32(j.m.tmps[g], j.m.kc*j.m.nvt*16)
+	}
+	ws.run(parts, j.n*j.kout*j.oh*j.ow*j.cin*j.m.nrs, j)
+	*j = j.keep()
+}
+
+// maskedFwd is ConvForward by the masked kernels (maskedFits(s)).
+func (ws *convWork) maskedFwd(s ConvShape, x, w, bias, y []float32) {
+	j := &ws.dj
+	*j = j.keep()
+	j.n, j.cin, j.hin, j.win, j.pt, j.pl = s.N, s.C, s.H, s.W, s.PadH, s.PadW
+	j.src, j.kout, j.oh, j.ow, j.out = x, s.K, s.OutH(), s.OutW(), y
+	j.maskedPrepare(s.R, s.S)
+	kc, rs := j.m.kc, s.R*s.S
+	kb := (s.K + kc - 1) / kc
+	ws.wt = growF32(ws.wt, kb*rs*s.C*kc)
+	ws.bias16 = growF32(ws.bias16, kb*kc)
+	clear(ws.wt)
+	clear(ws.bias16)
+	for k := 0; k < s.K; k++ {
+		for c := 0; c < s.C; c++ {
+			for t := 0; t < rs; t++ {
+				ws.wt[(((k/kc)*rs+t)*s.C+c)*kc+k%kc] = w[(k*s.C+c)*rs+t]
+			}
+		}
+		if bias != nil {
+			ws.bias16[k] = bias[k]
+		}
+	}
+	j.wt, j.bias = ws.wt, ws.bias16
+	ws.runMasked(j)
+}
+
+// maskedData is ConvBackwardData by the masked kernels: a same-size
+// convolution of dy with the flipped, channel-transposed weights.
+func (ws *convWork) maskedData(s ConvShape, dy, w, dx []float32) {
+	j := &ws.dj
+	*j = j.keep()
+	j.n, j.cin, j.hin, j.win, j.pt, j.pl = s.N, s.K, s.OutH(), s.OutW(), s.R-1-s.PadH, s.S-1-s.PadW
+	j.src, j.kout, j.oh, j.ow, j.out = dy, s.C, s.H, s.W, dx
+	j.maskedPrepare(s.R, s.S)
+	kc, rs := j.m.kc, s.R*s.S
+	cb := (s.C + kc - 1) / kc
+	ws.wt = growF32(ws.wt, cb*rs*s.K*kc)
+	ws.bias16 = growF32(ws.bias16, cb*kc)
+	clear(ws.wt)
+	clear(ws.bias16)
+	for k := 0; k < s.K; k++ {
+		for c := 0; c < s.C; c++ {
+			src := w[(k*s.C+c)*rs : (k*s.C+c+1)*rs]
+			for r := 0; r < s.R; r++ {
+				for q := 0; q < s.S; q++ {
+					ws.wt[(((c/kc)*rs+r*s.S+q)*s.K+k)*kc+c%kc] = src[(s.R-1-r)*s.S+s.S-1-q]
+				}
+			}
+		}
+	}
+	j.wt, j.bias = ws.wt, ws.bias16
+	ws.runMasked(j)
+}
+
+// maskedWeightFits: the masked weight gradient needs whole 8-channel
+// blocks of dy (it reads dy in place) and whole 16-float dy vectors per
+// plane (at 14x14 its dy rows start mid-line, and it measured no faster
+// than the flat tile, 71 against 74 GFLOP/cpu-s; at 28x28 123 against 99).
+func maskedWeightFits(s ConvShape) bool {
+	return (convFlatMode == 0 || convFlatMode == 3) && s.StrideH == 1 && s.StrideW == 1 && s.OutH() == s.H && s.OutW() == s.W &&
+		s.H*s.W > 0 && s.K%8 == 0 && (s.H*s.W%16 == 0 || convFlatMode == 3)
+}
+
+// maskedWeight adds the weight gradient of images [n0, n1) to dw, reading x
+// and dy in place: per image, 8-channel block and group of 3 taps, lane-wise
+// partial sums over the plane; lanes reduced at the end.
+func (ws *convWork) maskedWeight(s ConvShape, x, dy []float32, n0, n1 int, dw []float32) {
+	_, _, kern := maskedKernels()
+	if kern == nil {
+		kern = mWgrad8x3Go
+	}
+	hw := s.H * s.W
+	ohw := hw
+	crs := s.C * s.R * s.S
+	rs := s.R * s.S
+	tg := (crs + 2) / 3
+	kbs := s.K / 8
+	nv := (ohw + 15) / 16
+	m := &ws.dj.m
+	ws.offs = growI32(ws.offs, tg*3)
+	if cap(m.masks) < tg*nv*4+nv*(rs+1) {
+		m.masks = make([]uint16, tg*nv*4+nv*(rs+1))
+	}
+	tab := m.masks[:tg*nv*4]
+	shift := m.masks[tg*nv*4 : tg*nv*4+nv*(rs+1)]
+	for t := 0; t < rs; t++ {
+		r, q := t/s.S, t%s.S
+		shiftMasks(shift[t*nv:(t+1)*nv], s.H, s.W, s.H, s.W, r-s.PadH, q-s.PadW)
+	}
+	shiftMasks(shift[rs*nv:], s.H, s.W, s.H, s.W, 0, 0)
+	for g := 0; g < tg; g++ {
+		for tt := 0; tt < 3; tt++ {
+			t := g*3 + tt
+			if t >= crs {
+				ws.offs[t] = 0
+				for v := 0; v < nv; v++ {
+					tab[(g*nv+v)*4+tt] = 0 // padding tap: adds nothing
+				}
+				continue
+			}
+			c, r, q := t/rs, t%rs/s.S, t%s.S
+			ws.offs[t] = int32(c*hw + (r-s.PadH)*s.W + q - s.PadW)
+			for v := 0; v < nv; v++ {
+				tab[(g*nv+v)*4+tt] = shift[(r*s.S+q)*nv+v]
+			}
+		}
+		for v := 0; v < nv; v++ {
+			tab[(g*nv+v)*4+3] = shift[rs*nv+v]
+		}
+	}
+	ws.part = growF32(ws.part, kbs*tg*384)
+	clear(ws.part)
+	chw := s.C * hw
+	for n := n0; n < n1; n++ {
+		for kb := 0; kb < kbs; kb++ {
+			d := &dy[(n*s.K+kb*8)*ohw]
+			for g := 0; g < tg; g++ {
+				kern(&ws.part[(kb*tg+g)*384], d, ohw, &x[n*chw], &ws.offs[g*3], &tab[g*nv*4], nv, 1, 0, 0)
+			}
+		}
+	}
+	for k := 0; k < s.K; k++ {
+		kb, kk := k/8, k%8
+		for t := 0; t < crs; t++ {
+			g, tt := t/3, t%3
+			dw[k*crs+t] += reduce16(ws.part[(kb*tg+g)*384+(kk*3+tt)*16:])
+		}
+	}
+}
