@@ -12,7 +12,8 @@ import (
 // maps, the Winograd F(2x2, 3x3) kernels on channels-last data with the
 // GEMM-lowering paths in the same run:
 //
-//	wino_*:  WinogradForwardNHWC / WinogradBackwardDataNHWC (NHWC in and out)
+//	wino2_*: WinogradForwardNHWC / WinogradBackwardDataNHWC (NHWC in and
+//	         out) forced to F(2x2, 3x3); wino3_*: forced to F(3x3, 3x3)
 //	nhwc_*:  ConvForwardLayout / ConvBackwardDataLayout with kernels.ConvNHWC
 //	nchw_*:  ConvForward / ConvBackwardData on NCHW data, including the
 //	         transposes to and from channels-last they do inside
@@ -22,7 +23,7 @@ import (
 // outside the timed loop.
 func BenchmarkWinograd(b *testing.B) {
 	defer kernels.SetThreads(kernels.Threads())
-	for _, l := range convLayers[2:6] {
+	for _, l := range convLayers[1:6] {
 		for _, batch := range []int{32, 128} {
 			s := kernels.ConvShape{N: batch, C: l.c, H: l.hw, W: l.hw, K: l.k, R: 3, S: 3,
 				StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}
@@ -45,10 +46,12 @@ func BenchmarkWinograd(b *testing.B) {
 				name string
 				fn   func()
 			}{
-				{"wino_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
+				{"wino2_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
+				{"wino3_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
 				{"nhwc_fwd", func() { kernels.ConvForwardLayout(s, kernels.ConvNHWC, xt, w, bias, y) }},
 				{"nchw_fwd", func() { kernels.ConvForward(s, x, w, bias, y) }},
-				{"wino_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
+				{"wino2_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
+				{"wino3_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
 				{"nhwc_bwd_data", func() { kernels.ConvBackwardDataLayout(s, kernels.ConvNHWC, dyt, w, dx) }},
 				{"nchw_bwd_data", func() { kernels.ConvBackwardData(s, dy, w, dx) }},
 			}
@@ -57,6 +60,12 @@ func BenchmarkWinograd(b *testing.B) {
 					name := fmt.Sprintf("layer=%s/batch=%d/pass=%s/threads=%d", l.name, batch, p.name, th)
 					b.Run(name, func(b *testing.B) {
 						kernels.SetThreads(th)
+						switch p.name[:min(5, len(p.name))] {
+						case "wino2":
+							defer kernels.SetWinogradAlgo(kernels.SetWinogradAlgo(2))
+						case "wino3":
+							defer kernels.SetWinogradAlgo(kernels.SetWinogradAlgo(3))
+						}
 						p.fn() // warm the workspaces
 						b.ReportAllocs()
 						b.ResetTimer()

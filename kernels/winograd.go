@@ -62,6 +62,57 @@ func winoCheck(op string, s ConvShape) {
 	}
 }
 
+// winoAlgo is one Winograd algorithm F(m x m, 3 x 3): a x a input patches
+// (a = m + 2), ne = a*a elements, and its transforms: in assembly (nil
+// where the path has none) and the Go twins.
+type winoAlgo struct {
+	m, a, ne int
+	in       func(pin **float32, nt, c int, v *float32, lde, ldv int)
+	out      func(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32)
+	filt     func(src *float32, ldg, n int, dst *float32, lde, ldp int)
+	inGo     func(pin []*float32, nt, c int, v []float32, lde, ldv int)
+	outGo    func(m []float32, lde, ldm, nt, c int, pout []*float32, bias *float32)
+}
+
+// winoAlgos returns F(2x2, 3x3) and F(3x3, 3x3) with the assembly of the
+// current path (the path can change between calls).
+func winoAlgos() (f2, f3 winoAlgo) {
+	f2 = winoAlgo{m: 2, a: 4, ne: 16, inGo: winoInputGo, outGo: winoOutputGo,
+		in: winoInputFn(), out: winoOutputFn(), filt: winoFilterFn()}
+	f3 = winoAlgo{m: 3, a: 5, ne: 25, inGo: wino5InputGo, outGo: wino5OutputGo,
+		in: wino5InputFn(), out: wino5OutputFn(), filt: wino5FilterFn()}
+	return f2, f3
+}
+
+// winoAlgoMode forces the algorithm for tests and A/B runs: 0 automatic,
+// 2 F(2x2, 3x3), 3 F(3x3, 3x3).
+var winoAlgoMode = 0
+
+// SetWinogradAlgo forces F(2x2, 3x3) (2) or F(3x3, 3x3) (3), or restores
+// the automatic choice (0), returning the previous setting. It exists for
+// A/B benchmarks; results are correct either way.
+func SetWinogradAlgo(m int) int {
+	old := winoAlgoMode
+	winoAlgoMode = m
+	return old
+}
+
+// winoAlgoFor picks the algorithm for an h x w plane: the one with fewer
+// multiplies per output channel pair (tiles x elements), F(2x2) on a tie.
+func winoAlgoFor(h, w int) winoAlgo {
+	f2, f3 := winoAlgos()
+	switch winoAlgoMode {
+	case 2:
+		return f2
+	case 3:
+		return f3
+	}
+	if (h+2)/3*((w+2)/3)*25 < (h+1)/2*((w+1)/2)*16 {
+		return f3
+	}
+	return f2
+}
+
 // WinogradForwardNHWC computes y = conv(x, w) + bias for a 3x3, stride-1,
 // pad-1 convolution with x (N x H x W x C) and y (N x H x W x K) channels
 // last; w is in PyTorch's K x C x 3 x 3 layout, bias (K) may be nil.
@@ -122,7 +173,8 @@ type winoPass struct {
 	cin, cout  int
 	src, dst   []float32
 	bias       []float32
-	u          []float32 // 16 x cin x kp, packed for the micro-kernel when packed
+	al         winoAlgo
+	u          []float32 // ne x cin x kp, packed for the micro-kernel when packed
 	packed     bool
 	kp         int // cout rounded up to winoNR
 	kc         int // GEMM depth slice (packed layout)
@@ -178,7 +230,7 @@ func putWinoCall(c *winoCall) {
 type winoScratch struct {
 	v, m       []float32
 	zero, sink []float32  // read for taps in the padding; written for outputs past the edge
-	pin, pout  []*float32 // per tile: 16 input runs, 4 output runs
+	pin, pout  []*float32 // per tile: a*a input runs, m*m output runs
 	_          [8]uint64  // keep hot fields of different scratches apart
 }
 
@@ -212,6 +264,8 @@ func winoUseKernel() bool {
 }
 
 func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
+	p.al = winoAlgoFor(p.h, p.w)
+	ne := p.al.ne
 	p.packed = winoUseKernel()
 	p.kp = p.cout
 	if p.packed {
@@ -219,13 +273,13 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	}
 	nk := (p.cin + winoKC - 1) / winoKC
 	p.kc = (p.cin + nk - 1) / nk
-	p.th, p.tw = (p.h+1)/2, (p.w+1)/2
+	p.th, p.tw = (p.h+p.al.m-1)/p.al.m, (p.w+p.al.m-1)/p.al.m
 	p.tiles = p.n * p.th * p.tw
 	p.blocks = (p.tiles + winoMR - 1) / winoMR
-	// Tiles per group: V and M of all 16 elements stay in L2. (Larger
+	// Tiles per group: V and M of all ne elements stay in L2. (Larger
 	// groups, streaming the weights U less often, measured no better on
 	// the 3x3 maps and 10-20% slower on the 7x7 ones.)
-	per := max(1, winoL2Floats/(16*winoMR*(p.cin+p.kp))) // blocks per group
+	per := max(1, winoL2Floats/(ne*winoMR*(p.cin+p.kp))) // blocks per group
 	groups := (p.blocks + per - 1) / per
 	t := Threads()
 	if t > 1 && p.blocks >= t {
@@ -233,7 +287,7 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	}
 	p.groups = min(groups, p.blocks)
 
-	ul := 16 * p.cin * p.kp
+	ul := ne * p.cin * p.kp
 	wc.u = growF32(wc.u, ul)
 	if p.kp > p.cout {
 		clear(wc.u) // padding columns stay zero
@@ -245,12 +299,12 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	p.transposed = transposed
 	wc.p = p
 	wc.wj = winoWeightJob{p: &wc.p}
-	parallelRange(&wc.par, p.cin, 16*p.cin*p.cout, &wc.wj)
-	work := p.tiles * 16 * p.cin * p.cout
+	parallelRange(&wc.par, p.cin, ne*p.cin*p.cout, &wc.wj)
+	work := p.tiles * ne * p.cin * p.cout
 	parallelRange(&wc.par, p.groups, work, &wc.p)
 }
 
-// uIndex is the offset of U[e][row p][col 0 of panel holding col k].
+// uRow is the offset of U[e] row row, column 0.
 func (p *winoPass) uRow(e, row int) int {
 	if !p.packed {
 		return e*p.cin*p.kp + row*p.kp
@@ -266,7 +320,8 @@ func (p *winoPass) uRow(e, row int) int {
 func (j *winoWeightJob) runRange(lo, hi int) {
 	p := j.p
 	w, cin, cout := p.wt, p.cin, p.cout
-	fn := winoFilterFn()
+	al := &p.al
+	fn := al.filt
 	if !p.transposed {
 		// w is cout x cin*9: columns lo*9..hi*9 to rows of length cout
 		transposeTo(p.wtmp[lo*9*cout:], cout, w[lo*9:], cin*9, cout, (hi-lo)*9)
@@ -284,35 +339,40 @@ func (j *winoWeightJob) runRange(lo, hi int) {
 		if p.packed {
 			ldp = min(p.kc, p.cin-row/p.kc*p.kc) * winoNR
 		}
-		_ = dst[15*lde+(cout-1)/winoNR*ldp+(cout-1)%winoNR]
-		if fn != nil {
+		_ = dst[(al.ne-1)*lde+(cout-1)/winoNR*ldp+(cout-1)%winoNR]
+		if fn != nil && winoMode != 2 {
 			fn(&p.wtmp[off], ldg, cout, &dst[0], lde, ldp)
 			continue
 		}
-		winoFilterRunGo(p.wtmp, off, ldg, cout, dst, lde, ldp)
+		winoFilterRunGo(al, p.wtmp, off, ldg, cout, dst, lde, ldp)
 	}
 }
 
 // winoFilterRunGo is the pure-Go twin of the assembly filter transform:
 // tap t of filter j is src[off+t*ldg+j], U[e] of filter j goes to
 // dst[e*lde+(j/32)*ldp+j%32].
-func winoFilterRunGo(src []float32, off, ldg, n int, dst []float32, lde, ldp int) {
+func winoFilterRunGo(al *winoAlgo, src []float32, off, ldg, n int, dst []float32, lde, ldp int) {
 	var g [9]float32
-	var u [16]float32
+	var u [25]float32
 	for j := 0; j < n; j++ {
 		for t := range g {
 			g[t] = src[off+t*ldg+j]
 		}
-		winoFilter(&g, &u)
+		// direct calls: through al.filtGo, g and u would escape
+		if al.m == 2 {
+			winoFilter(&g, &u)
+		} else {
+			wino5Filter(&g, &u)
+		}
 		o := j/winoNR*ldp + j%winoNR
-		for e, v := range u {
+		for e, v := range u[:al.ne] {
 			dst[e*lde+o] = v
 		}
 	}
 }
 
-// winoFilter sets u = G g G^T (row-major 4x4) for a row-major 3x3 g.
-func winoFilter(g *[9]float32, u *[16]float32) {
+// winoFilter sets u[:16] = G g G^T (row-major 4x4) for a row-major 3x3 g.
+func winoFilter(g *[9]float32, u *[25]float32) {
 	var q [4][3]float32
 	for j := 0; j < 3; j++ {
 		g0, g1, g2 := g[j], g[3+j], g[6+j]
@@ -348,18 +408,20 @@ func (p *winoPass) group(sc *winoScratch, g int) {
 	nt := t1 - t0
 	gp := (b1 - b0) * winoMR
 	cin, cout := p.cin, p.cout
+	al := &p.al
+	ne, ta, tm := al.ne, al.a, al.m
 	ldv, ldm := cin, p.kp
-	sc.v = growF32(sc.v, 16*gp*ldv)
-	sc.m = growF32(sc.m, 16*gp*ldm)
+	sc.v = growF32(sc.v, ne*gp*ldv)
+	sc.m = growF32(sc.m, ne*gp*ldm)
 	if len(sc.zero) < cin {
 		sc.zero = make([]float32, cin)
 	}
 	sc.sink = growF32(sc.sink, cout)
-	if cap(sc.pin) < 16*gp {
-		sc.pin = make([]*float32, 16*gp)
-		sc.pout = make([]*float32, 4*gp)
+	if cap(sc.pin) < 25*gp {
+		sc.pin = make([]*float32, 25*gp)
+		sc.pout = make([]*float32, 9*gp)
 	}
-	pin, pout := sc.pin[:16*nt], sc.pout[:4*nt]
+	pin, pout := sc.pin[:ne*nt], sc.pout[:tm*tm*nt]
 	zero, sink := &sc.zero[0], &sc.sink[0]
 	h, w := p.h, p.w
 	for i := 0; i < nt; i++ {
@@ -367,39 +429,39 @@ func (p *winoPass) group(sc *winoScratch, g int) {
 		n, r := t/(p.th*p.tw), t%(p.th*p.tw)
 		ti, tj := r/p.tw, r%p.tw
 		img := n * h * w
-		for a := 0; a < 4; a++ {
-			ih := 2*ti - 1 + a
-			for b := 0; b < 4; b++ {
-				iw := 2*tj - 1 + b
+		for a := 0; a < ta; a++ {
+			ih := tm*ti - 1 + a
+			for b := 0; b < ta; b++ {
+				iw := tm*tj - 1 + b
 				ptr := zero
 				if ih >= 0 && ih < h && iw >= 0 && iw < w {
 					ptr = &p.src[(img+ih*w+iw)*cin]
 				}
-				pin[i*16+a*4+b] = ptr
+				pin[(i*ta+a)*ta+b] = ptr
 			}
 		}
-		for a := 0; a < 2; a++ {
-			oh := 2*ti + a
-			for b := 0; b < 2; b++ {
-				ow := 2*tj + b
+		for a := 0; a < tm; a++ {
+			oh := tm*ti + a
+			for b := 0; b < tm; b++ {
+				ow := tm*tj + b
 				ptr := sink
 				if oh < h && ow < w {
 					ptr = &p.dst[(img+oh*w+ow)*cout]
 				}
-				pout[i*4+a*2+b] = ptr
+				pout[(i*tm+a)*tm+b] = ptr
 			}
 		}
 	}
-	v, m := sc.v[:16*gp*ldv], sc.m[:16*gp*ldm]
-	winoInput(pin, nt, cin, v, gp*ldv, ldv)
-	for e := 0; e < 16; e++ {
+	v, m := sc.v[:ne*gp*ldv], sc.m[:ne*gp*ldm]
+	al.input(pin, nt, cin, v, gp*ldv, ldv)
+	for e := 0; e < ne; e++ {
 		p.gemm(v[e*gp*ldv:(e+1)*gp*ldv], m[e*gp*ldm:(e+1)*gp*ldm], e, gp)
 	}
 	var bias *float32
 	if p.bias != nil {
 		bias = &p.bias[0]
 	}
-	winoOutput(m, gp*ldm, ldm, nt, cout, pout, bias)
+	al.output(m, gp*ldm, ldm, nt, cout, pout, bias)
 }
 
 // gemm sets M[e] (gp x kp, row stride kp) = V[e] (gp x cin) * U[e].
@@ -429,20 +491,20 @@ func (p *winoPass) gemm(v, m []float32, e, gp int) {
 	}
 }
 
-// winoInput writes the transformed tiles: for tile i < nt and element e,
-// v[e*lde+i*ldv : +c] = (B^T d B)[e] where d's 16 runs of c floats start at
-// pin[i*16 : i*16+16] (row-major 4x4).
-func winoInput(pin []*float32, nt, c int, v []float32, lde, ldv int) {
+// input writes the transformed tiles: for tile i < nt and element e,
+// v[e*lde+i*ldv : +c] = (B^T d B)[e] where d's a*a runs of c floats start
+// at pin[i*a*a:] (row-major).
+func (al *winoAlgo) input(pin []*float32, nt, c int, v []float32, lde, ldv int) {
 	if nt == 0 {
 		return
 	}
-	_ = pin[nt*16-1]
-	_ = v[15*lde+(nt-1)*ldv+c-1]
-	if fn := winoInputFn(); fn != nil {
-		fn(&pin[0], nt, c, &v[0], lde, ldv)
+	_ = pin[nt*al.ne-1]
+	_ = v[(al.ne-1)*lde+(nt-1)*ldv+c-1]
+	if al.in != nil && winoMode != 2 {
+		al.in(&pin[0], nt, c, &v[0], lde, ldv)
 		return
 	}
-	winoInputGo(pin, nt, c, v, lde, ldv)
+	al.inGo(pin, nt, c, v, lde, ldv)
 }
 
 // winoInputGo is the pure-Go twin of the assembly input transform.
@@ -473,20 +535,20 @@ func winoInputGo(pin []*float32, nt, c int, v []float32, lde, ldv int) {
 	}
 }
 
-// winoOutput writes the output tiles: for tile i < nt, the 2x2 block
-// A^T M A (+ bias) over channels k < c into the runs pout[i*4 : i*4+4]
-// (row-major 2x2), M[e] at m[e*lde+i*ldm : +c].
-func winoOutput(m []float32, lde, ldm, nt, c int, pout []*float32, bias *float32) {
+// output writes the output tiles: for tile i < nt, the m x m block
+// A^T M A (+ bias) over channels k < c into the runs pout[i*m*m:]
+// (row-major), M[e] at m[e*lde+i*ldm : +c].
+func (al *winoAlgo) output(m []float32, lde, ldm, nt, c int, pout []*float32, bias *float32) {
 	if nt == 0 {
 		return
 	}
-	_ = pout[nt*4-1]
-	_ = m[15*lde+(nt-1)*ldm+c-1]
-	if fn := winoOutputFn(); fn != nil {
-		fn(&m[0], lde, ldm, nt, c, &pout[0], bias)
+	_ = pout[nt*al.m*al.m-1]
+	_ = m[(al.ne-1)*lde+(nt-1)*ldm+c-1]
+	if al.out != nil && winoMode != 2 {
+		al.out(&m[0], lde, ldm, nt, c, &pout[0], bias)
 		return
 	}
-	winoOutputGo(m, lde, ldm, nt, c, pout, bias)
+	al.outGo(m, lde, ldm, nt, c, pout, bias)
 }
 
 // winoOutputGo is the pure-Go twin of the assembly output transform.

@@ -24,3 +24,22 @@ func WinoOutAVX512(m *float32, lde, ldm, nt, c int, pout **float32, bias *float3
 //
 //go:noescape
 func WinoFilterAVX512(src *float32, ldg, n int, dst *float32, lde, ldp int)
+
+// Wino5InAVX512 is the F(3x3, 3x3) input transform: as WinoInAVX512 with
+// 5x5 patches (25 pointers per tile) and 25 elements. Needs AVX-512F.
+//
+//go:noescape
+func Wino5InAVX512(pin **float32, nt, c int, v *float32, lde, ldv int)
+
+// Wino5OutAVX512 is the F(3x3, 3x3) output transform: as WinoOutAVX512
+// with 25 elements in and a 3x3 block (9 pointers per tile) out.
+// Needs AVX-512F.
+//
+//go:noescape
+func Wino5OutAVX512(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32)
+
+// Wino5FilterAVX512 is the F(3x3, 3x3) filter transform: as
+// WinoFilterAVX512 with 25 elements. Needs AVX-512F.
+//
+//go:noescape
+func Wino5FilterAVX512(src *float32, ldg, n int, dst *float32, lde, ldp int)
