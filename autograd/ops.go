@@ -60,10 +60,19 @@ func (tp *Tape) conv2d(x, w, b *Tensor, stride, pad int, outNHWC bool) *Tensor {
 		bias = b.Data
 	}
 	lay := kernels.ConvLayout{In: x.nhwc, Out: outNHWC}
-	kernels.ConvForwardLayout(s, lay, x.Data, w.Data, bias, out.Data)
+	var rows []float32
+	if out.requiresGrad && w.requiresGrad && (lay.In || lay.Out) {
+		// keep the channels-last lowering of x for the weight gradient,
+		// which then need not lower x again and gets the bias gradient
+		// from the same product
+		rows = tp.f32.get(kernels.ConvRowsLen(s, b != nil))
+		kernels.ConvForwardSave(s, lay, x.Data, w.Data, bias, out.Data, rows)
+	} else {
+		kernels.ConvForwardLayout(s, lay, x.Data, w.Data, bias, out.Data)
+	}
 	out.nhwc = outNHWC
 	if out.requiresGrad {
-		tp.record(node{kind: opConv, a: x, b: w, c: b, out: out, conv: s, lay: lay})
+		tp.record(node{kind: opConv, a: x, b: w, c: b, out: out, conv: s, lay: lay, aux: rows})
 	}
 	return out
 }
@@ -496,7 +505,11 @@ func (tp *Tape) backwardConv(n *node) {
 			db = tp.gradAccum(b)
 			biasDone = true
 		}
-		kernels.ConvBackwardWeightLayout(s, n.lay, x.Data, dy, tp.gradAccum(w), db)
+		if n.aux != nil {
+			kernels.ConvBackwardWeightRows(s, n.lay, n.aux, b != nil, dy, tp.gradAccum(w), db)
+		} else {
+			kernels.ConvBackwardWeightLayout(s, n.lay, x.Data, dy, tp.gradAccum(w), db)
+		}
 	}
 	if b != nil && b.requiresGrad && !biasDone && n.lay.Out {
 		db := tp.gradAccum(b)

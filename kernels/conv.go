@@ -257,7 +257,7 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 		return
 	}
 	if nhwcFwd(s) {
-		ws.forwardNHWC(s, ConvLayout{}, x, w, bias, y)
+		ws.forwardNHWC(s, ConvLayout{}, x, w, bias, y, nil)
 		putConvWork(ws)
 		return
 	}
@@ -417,12 +417,20 @@ func (ws *convWork) dataRange(s ConvShape, dy, w, dx []float32, n0, n1 int) {
 // Images are processed in fixed chunks in order, so the result is
 // bit-identical for a given thread count.
 func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
-	convBackwardWeight("ConvBackwardWeight", s, ConvLayout{}, x, dy, dw, db)
+	convBackwardWeight("ConvBackwardWeight", s, ConvLayout{}, x, dy, dw, db, nil, false)
 }
 
-func convBackwardWeight(op string, s ConvShape, l ConvLayout, x, dy, dw, db []float32) {
+// convBackwardWeight is the weight (and bias) gradient from x, or, when rows
+// is non-nil, from the forward's saved channels-last lowering of x (see
+// ConvForwardSave); with ones those rows end in a 1 and the bias gradient
+// comes out of the same product.
+func convBackwardWeight(op string, s ConvShape, l ConvLayout, x, dy, dw, db, rows []float32, ones bool) {
 	s.mustValid(op)
-	convNeed(op, "x", len(x), s.xLen())
+	if rows != nil {
+		convNeed(op, "rows", len(rows), ConvRowsLen(s, ones))
+	} else {
+		convNeed(op, "x", len(x), s.xLen())
+	}
 	convNeed(op, "dy", len(dy), s.yLen())
 	convNeed(op, "dw", len(dw), s.WeightLen())
 	if db != nil {
@@ -434,24 +442,43 @@ func convBackwardWeight(op string, s ConvShape, l ConvLayout, x, dy, dw, db []fl
 		return
 	}
 	ws := getConvWork()
+	rowsDB := rows != nil && ones && db != nil // bias from the ones column
 	if crs > 0 {
 		if t := splitThreads(s); t > 1 {
-			ws.split = convSplitJob{s: s, l: l, x: x, dy: dy, dw: dw, t: t}
+			ws.split = convSplitJob{s: s, l: l, x: x, dy: dy, dw: dw, t: t, rows: rows, ones: ones}
 			wl := s.WeightLen()
-			ws.col = growF32(ws.col, (t-1)*wl)
+			pl := wl // per group: dw, then db when it comes from the rows
+			if rowsDB {
+				ws.split.db = db
+				pl += s.K
+			}
+			ws.col = growF32(ws.col, (t-1)*pl)
 			ws.split.parts = ws.col
 			parallelRange(&ws.par, t, s.N*wl, &ws.split)
 			ws.split = convSplitJob{}
 			for p := 0; p < t-1; p++ { // fixed order: thread 0's images first
-				for i, v := range ws.col[p*wl : (p+1)*wl] {
+				for i, v := range ws.col[p*pl : p*pl+wl] {
 					dw[i] += v
 				}
+				if rowsDB {
+					for i, v := range ws.col[p*pl+wl : (p+1)*pl] {
+						db[i] += v
+					}
+				}
 			}
+		} else if rows != nil {
+			var d []float32
+			if rowsDB {
+				d = db
+			}
+			ws.weightRows(s, l, rows, ones, dy, 0, s.N, dw, d)
 		} else {
 			ws.weightRange(s, l, x, dy, 0, s.N, dw)
 		}
 	}
-	if db != nil && l.Out {
+	if rowsDB && crs > 0 {
+		// done with the weights
+	} else if db != nil && l.Out {
 		ws.bn = biasNHWCJob{k: s.K, pix: s.N * ohw, dy: dy, db: db}
 		ws.run((s.K+15)/16, s.N*s.K*ohw, &ws.bn)
 		ws.bn = biasNHWCJob{}
@@ -548,6 +575,9 @@ type convSplitJob struct {
 	x, dy     []float32
 	dw, parts []float32
 	dwPer     []float32 // per-sample mode when non-nil
+	rows      []float32 // saved lowering (weightRows) when non-nil
+	ones      bool
+	db        []float32 // bias gradient from the rows' ones column
 	t         int
 }
 
@@ -561,12 +591,23 @@ func (j *convSplitJob) runRange(lo, hi int) {
 		if j.dwPer != nil {
 			ws.perSampleRange(s, j.x, j.dy, n0, n1, j.dwPer)
 		} else {
-			dst := j.dw
+			dst, db := j.dw, j.db
 			if g > 0 {
-				dst = j.parts[(g-1)*wl : g*wl]
-				clear(dst)
+				pl := wl
+				if db != nil {
+					pl += s.K
+				}
+				dst = j.parts[(g-1)*pl : (g-1)*pl+wl]
+				clear(j.parts[(g-1)*pl : g*pl])
+				if db != nil {
+					db = j.parts[(g-1)*pl+wl : g*pl]
+				}
 			}
-			ws.weightRange(s, j.l, j.x, j.dy, n0, n1, dst)
+			if j.rows != nil {
+				ws.weightRows(s, j.l, j.rows, j.ones, j.dy, n0, n1, dst, db)
+			} else {
+				ws.weightRange(s, j.l, j.x, j.dy, n0, n1, dst)
+			}
 		}
 		ws.serial = false
 		putConvWork(ws)

@@ -34,8 +34,60 @@ func ConvForwardLayout(s ConvShape, l ConvLayout, x, w, bias, y []float32) {
 		return
 	}
 	ws := getConvWork()
-	ws.forwardNHWC(s, l, x, w, bias, y)
+	ws.forwardNHWC(s, l, x, w, bias, y, nil)
 	putConvWork(ws)
+}
+
+// ConvRowsLen is the number of floats ConvForwardSave keeps: the
+// channels-last lowering of the input, one row of C*R*S (+1 with a bias)
+// per output pixel.
+func ConvRowsLen(s ConvShape, bias bool) int {
+	d := s.C * s.R * s.S
+	if bias {
+		d++
+	}
+	return s.N * s.OutH() * s.OutW() * d
+}
+
+// ConvForwardSave is ConvForwardLayout for a layout other than NCHW that
+// also keeps the lowered input in rows (ConvRowsLen(s, bias != nil)
+// floats), so that ConvBackwardWeightRows need not lower x again and gets
+// the bias gradient from the same product.
+func ConvForwardSave(s ConvShape, l ConvLayout, x, w, bias, y, rows []float32) {
+	const op = "ConvForwardSave"
+	if l.nchw() {
+		panic("kernels: " + op + " needs a channels-last input or output")
+	}
+	s.mustValid(op)
+	convNeed(op, "x", len(x), s.xLen())
+	convNeed(op, "w", len(w), s.WeightLen())
+	convNeed(op, "y", len(y), s.yLen())
+	convNeed(op, "rows", len(rows), ConvRowsLen(s, bias != nil))
+	if bias != nil {
+		convNeed(op, "bias", len(bias), s.K)
+	}
+	if s.N == 0 || s.K*s.OutH()*s.OutW() == 0 {
+		return
+	}
+	ws := getConvWork()
+	ws.forwardNHWC(s, l, x, w, bias, y, rows)
+	putConvWork(ws)
+}
+
+// ConvBackwardWeightRows is ConvBackwardWeightLayout from the rows that
+// ConvForwardSave kept for the same shape and layout; bias tells whether
+// that forward had a bias (rows ending in a 1), in which case db (if
+// non-nil) gets the bias gradient from the same product.
+func ConvBackwardWeightRows(s ConvShape, l ConvLayout, rows []float32, bias bool, dy, dw, db []float32) {
+	if l.nchw() {
+		panic("kernels: ConvBackwardWeightRows needs a channels-last input or output")
+	}
+	if db != nil && !bias {
+		// no ones column: the bias gradient is summed from dy
+		convBackwardWeight("ConvBackwardWeightRows", s, l, nil, dy, dw, db, rows, false)
+		return
+	}
+	convBackwardWeight("ConvBackwardWeightRows", s, l, nil, dy, dw, db, rows, bias)
 }
 
 // ConvBackwardDataLayout is ConvBackwardData with activations in layout l.
@@ -84,7 +136,7 @@ func ConvBackwardDataLayout(s ConvShape, l ConvLayout, dy, w, dx []float32) {
 // ConvBackwardWeightLayout is ConvBackwardWeight with activations in layout
 // l (results bit-identical for a given thread count, as there).
 func ConvBackwardWeightLayout(s ConvShape, l ConvLayout, x, dy, dw, db []float32) {
-	convBackwardWeight("ConvBackwardWeightLayout", s, l, x, dy, dw, db)
+	convBackwardWeight("ConvBackwardWeightLayout", s, l, x, dy, dw, db, nil, false)
 }
 
 // ConvPerSampleWeightLayout is ConvPerSampleWeight with activations in

@@ -103,6 +103,33 @@ func TestConvLayouts(t *testing.T) {
 				}
 			}
 
+			// the same from the forward's saved lowering (bias from its
+			// ones column when the forward had one)
+			rows, bufr := convGuarded(ConvRowsLen(s, bias != nil), float32(math.NaN()))
+			y2 := make([]float32, s.yLen())
+			ConvForwardSave(s, l, xl, w, bias, y2, rows)
+			convCheckGuards(t, "rows "+name, bufr)
+			if !slices.Equal(y2, y) {
+				t.Fatalf("%s: ConvForwardSave output differs from ConvForwardLayout", name)
+			}
+			dw, bufw = convGuarded(wl, 1)
+			db, bufb = convGuarded(s.K, -2)
+			ConvBackwardWeightRows(s, l, rows, bias != nil, dyl, dw, db)
+			convCheckGuards(t, "dw rows "+name, bufw)
+			convCheckGuards(t, "db rows "+name, bufb)
+			convClose(t, "bwd_weight rows "+name, dw, wantW, magW, terms+1)
+			for k := range db64 {
+				if d := math.Abs(float64(db[k]) - (db64[k] - 2)); d > 1e-5*float64(terms+2) {
+					t.Fatalf("%s rows: db[%d] = %g, want %g", name, k, db[k], db64[k]-2)
+				}
+			}
+			dw2 := make([]float32, wl)
+			ConvBackwardWeightRows(s, l, rows, bias != nil, dyl, dw2, nil)
+			for i := range wantW {
+				wantW[i]--
+			}
+			convClose(t, "bwd_weight rows nil db "+name, dw2, wantW, magW, terms+1)
+
 			got, bufp := convGuarded(s.N*wl, float32(math.NaN()))
 			ConvPerSampleWeightLayout(s, l, xl, dyl, got)
 			convCheckGuards(t, "per_sample "+name, bufp)
@@ -143,9 +170,10 @@ func TestConvLayoutsVGG(t *testing.T) {
 			run := func() (y, dx, dw, db []float32) {
 				y, dx = make([]float32, s.yLen()), make([]float32, s.xLen())
 				dw, db = make([]float32, s.WeightLen()), make([]float32, s.K)
-				ConvForwardLayout(s, l, xl, w, bias, y)
+				rows := make([]float32, ConvRowsLen(s, true))
+				ConvForwardSave(s, l, xl, w, bias, y, rows)
 				ConvBackwardDataLayout(s, l, dyl, w, dx)
-				ConvBackwardWeightLayout(s, l, xl, dyl, dw, db)
+				ConvBackwardWeightRows(s, l, rows, true, dyl, dw, db)
 				return
 			}
 			y, dx, dw, db := run()

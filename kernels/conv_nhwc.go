@@ -244,6 +244,12 @@ func copyRun(d, s []float32) {
 // r*s*c+1) so a bias folds into the GEMM. A channels-last 1x1 source without
 // the ones column is its own im2row matrix.
 func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int, ones, srcNHWC bool) []float32 {
+	return ws.lowerNHWCTo(g, src, n0, nb, ones, srcNHWC, nil)
+}
+
+// lowerNHWCTo is lowerNHWC writing the rows into dst when it is non-nil
+// (the identity shortcut is then not taken).
+func (ws *convWork) lowerNHWCTo(g nhwcGeom, src []float32, n0, nb int, ones, srcNHWC bool, dst []float32) []float32 {
 	chw := g.c * g.h * g.w
 	xt := src[n0*chw : (n0+nb)*chw]
 	if !srcNHWC {
@@ -252,7 +258,7 @@ func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int, ones, srcNH
 		ws.run(nb, nb*chw, &ws.nj)
 		ws.nj = nhwcJob{}
 		xt = ws.xt
-	} else if !ones && g.identity() {
+	} else if !ones && g.identity() && dst == nil {
 		return xt
 	}
 	n := nb * g.oh * g.ow
@@ -260,11 +266,15 @@ func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int, ones, srcNH
 	if ones {
 		rsc++
 	}
-	ws.col = growF32(ws.col, n*rsc)
-	ws.rj = rowsJob{g: g, xt: xt, rows: ws.col, ones: ones}
+	if dst == nil {
+		ws.col = growF32(ws.col, n*rsc)
+		dst = ws.col
+	}
+	dst = dst[:n*rsc]
+	ws.rj = rowsJob{g: g, xt: xt, rows: dst, ones: ones}
 	ws.run(n, n*rsc, &ws.rj)
 	ws.rj = rowsJob{}
-	return ws.col
+	return dst
 }
 
 // identity reports a lowering whose rows are the source pixels themselves.
@@ -274,7 +284,7 @@ func (g nhwcGeom) identity() bool {
 
 // forwardNHWC is ConvForward through channels-last lowering:
 // Y (K x pixels) = [W' bias] (K x RSC+1) * [rows 1]^T.
-func (ws *convWork) forwardNHWC(s ConvShape, l ConvLayout, x, w, bias, y []float32) {
+func (ws *convWork) forwardNHWC(s ConvShape, l ConvLayout, x, w, bias, y, save []float32) {
 	rs := s.R * s.S
 	crs := s.C * rs
 	kk := crs // GEMM depth: the bias is one more
@@ -286,7 +296,7 @@ func (ws *convWork) forwardNHWC(s ConvShape, l ConvLayout, x, w, bias, y []float
 	ws.run(s.K, s.K*crs, &ws.wj)
 	ws.wj = wtJob{}
 	ws.nhwcBatch(nhwcPass{s: s, src: x, wt: ws.wt[:s.K*kk], depth: kk, ones: bias != nil, dst: y,
-		srcNHWC: l.In, dstNHWC: l.Out})
+		srcNHWC: l.In, dstNHWC: l.Out, save: save})
 }
 
 // backwardDataNHWC is ConvBackwardData for stride 1 as a convolution of dy:
@@ -316,6 +326,7 @@ type nhwcPass struct {
 	// activations already channels-last: src is not transposed, and dst is
 	// written pixel-major as the product comes out
 	srcNHWC, dstNHWC bool
+	save             []float32 // forward: keep the lowered rows here (all images)
 }
 
 // geometry returns the lowering, the output channels and pixels per image.
@@ -376,7 +387,11 @@ func (ws *convWork) nhwcRange(p *nhwcPass, n0, n1 int) {
 	for c0 := n0; c0 < n1; c0 += nb {
 		b := min(nb, n1-c0)
 		cols := b * opix
-		rows := ws.lowerNHWC(g, p.src, c0, b, p.ones, p.srcNHWC)
+		var keep []float32
+		if p.save != nil {
+			keep = p.save[c0*opix*p.depth : (c0+b)*opix*p.depth]
+		}
+		rows := ws.lowerNHWCTo(g, p.src, c0, b, p.ones, p.srcNHWC, keep)
 		out := p.dst[c0*per : (c0+b)*per]
 		if p.dstNHWC {
 			// pixels x outC is the channels-last output itself
@@ -429,7 +444,40 @@ func (ws *convWork) weightNHWC(s ConvShape, l ConvLayout, x, dy []float32, n0, n
 		}
 		beta = 1
 	}
-	ws.pj = permJob{c: s.C, rs: rs, src: ws.dwt[:s.K*crs], dst: dw}
+	ws.pj = permJob{c: s.C, rs: rs, ld: crs, src: ws.dwt[:s.K*crs], dst: dw}
+	ws.run(s.K, s.K*crs, &ws.pj)
+	ws.pj = permJob{}
+}
+
+// weightRows is weightNHWC from saved rows (all N images, row stride
+// crs+1 with ones, else crs): one product over the images [n0, n1), and
+// with ones (and db non-nil) the bias gradient from its last column.
+func (ws *convWork) weightRows(s ConvShape, l ConvLayout, rows []float32, ones bool, dy []float32, n0, n1 int, dw, db []float32) {
+	if n1 <= n0 {
+		return
+	}
+	ohw := s.OutH() * s.OutW()
+	rs := s.R * s.S
+	crs := s.C * rs
+	ld := crs
+	if ones {
+		ld++
+	}
+	kohw := s.K * ohw
+	b := n1 - n0
+	cols := b * ohw
+	r := rows[n0*ohw*ld : n1*ohw*ld]
+	ws.dwt = growF32(ws.dwt, s.K*ld)
+	if l.Out {
+		sgemmT(ws.nt(), true, false, s.K, ld, cols, 1, dy[n0*kohw:n1*kohw], s.K, r, ld, 0, ws.dwt, ld)
+	} else {
+		gd := ws.gatherDy(s, dy, n0, b)
+		sgemmT(ws.nt(), false, false, s.K, ld, cols, 1, gd, cols, r, ld, 0, ws.dwt, ld)
+	}
+	ws.pj = permJob{c: s.C, rs: rs, ld: ld, src: ws.dwt[:s.K*ld], dst: dw}
+	if ones {
+		ws.pj.db = db
+	}
 	ws.run(s.K, s.K*crs, &ws.pj)
 	ws.pj = permJob{}
 }
@@ -437,14 +485,18 @@ func (ws *convWork) weightNHWC(s ConvShape, l ConvLayout, x, dy []float32, n0, n
 // permJob adds weights in (tap, channel) order to dst in (channel, tap)
 // order, for output channels (units) lo..hi.
 type permJob struct {
-	c, rs    int
-	src, dst []float32
+	c, rs, ld int // ld: row stride of src (>= c*rs)
+	src, dst  []float32
+	db        []float32 // when non-nil, db[k] += src[k*ld + c*rs]
 }
 
 func (j *permJob) runRange(lo, hi int) {
 	crs := j.c * j.rs
 	for k := lo; k < hi; k++ {
-		src := j.src[k*crs : (k+1)*crs]
+		src := j.src[k*j.ld : k*j.ld+crs]
+		if j.db != nil {
+			j.db[k] += j.src[k*j.ld+crs]
+		}
 		dst := j.dst[k*crs : (k+1)*crs]
 		for c := 0; c < j.c; c++ {
 			d := dst[c*j.rs : (c+1)*j.rs]

@@ -1,9 +1,14 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
+
+	"remedy/kernels"
 
 	"remedy/autograd"
 )
@@ -394,5 +399,50 @@ func TestBPVGGChannelsLastMatchesNCHW(t *testing.T) {
 	}
 	for i := range a.per {
 		near("per-sample", b.per[i], a.per[i])
+	}
+}
+
+// BenchmarkLayoutAB alternates training steps of an NCHW BPVGG and the
+// channels-last one step by step and reports each one's median step time,
+// a comparison that survives the load of a shared machine better than two
+// separate runs. REMEDY_AB_BATCH-style knobs are not needed: sub-benchmarks
+// cover batch 32 and 128 at the current -cpu.
+func BenchmarkLayoutAB(b *testing.B) {
+	for _, batch := range []int{32, 128} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			kernels.SetThreads(0)
+			rng := rand.New(rand.NewPCG(1, 1))
+			x := randImages(rng, batch)
+			labels := make([]int32, batch)
+			for i := range labels {
+				labels[i] = int32(i % 2)
+			}
+			var tr [2]*Trainer
+			for i, from := range []int{0, 32} {
+				old := bpvggChannelsLastFrom
+				bpvggChannelsLastFrom = from
+				m := NewBPVGG(1)
+				bpvggChannelsLastFrom = old
+				tr[i] = NewTrainer(m, NewAdam(m.Params(), 1e-4, 0))
+				tr[i].Step(x, batch, labels)
+			}
+			var times [2][]float64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for j := range tr {
+					t0 := time.Now()
+					if _, err := tr[j].Step(x, batch, labels); err != nil {
+						b.Fatal(err)
+					}
+					times[j] = append(times[j], float64(time.Since(t0).Microseconds()))
+				}
+			}
+			for j, name := range []string{"nchw", "nhwc"} {
+				slices.Sort(times[j])
+				b.ReportMetric(times[j][len(times[j])/2]/1e3, name+"-ms/step")
+				b.ReportMetric(times[j][len(times[j])/10]/1e3, name+"-p10-ms/step")
+			}
+			b.ReportMetric(times[0][len(times[0])/2]/times[1][len(times[1])/2], "speedup")
+		})
 	}
 }
