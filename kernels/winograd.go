@@ -38,6 +38,9 @@ const (
 // in floats: half the 1 MB L2, leaving room for the weights being read.
 var winoL2Floats = 1 << 17
 
+// winoUReuse sets the group size where the weights dominate (see run).
+var winoUReuse = 1
+
 // winoMode forces paths for tests and A/B runs: 0 automatic, 1 the GEMMs
 // through sgemmT, 2 the Go transforms.
 var winoMode = 0
@@ -276,16 +279,19 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	p.th, p.tw = (p.h+p.al.m-1)/p.al.m, (p.w+p.al.m-1)/p.al.m
 	p.tiles = p.n * p.th * p.tw
 	p.blocks = (p.tiles + winoMR - 1) / winoMR
-	// Tiles per group: V and M of all ne elements stay in L2. (Larger
-	// groups, streaming the weights U less often, measured no better on
-	// the 3x3 maps and 10-20% slower on the 7x7 ones.)
-	per := max(1, winoL2Floats/(ne*winoMR*(p.cin+p.kp))) // blocks per group
+	// Tiles per group: V and M of all ne elements stay in L2, or, where
+	// the weights are the larger operand (3x3 maps), enough that streaming
+	// U (ne*cin*kp) once per group costs at most 1/winoUReuse of the
+	// group's own V and M traffic. (A/B on one core within noise at 7x7,
+	// up to 1.2x better at 3x3.)
+	g := max(winoL2Floats/(ne*(p.cin+p.kp)), winoUReuse*p.cin*p.kp/(p.cin+p.kp))
+	per := max(1, (g+winoMR-1)/winoMR) // blocks per group
 	groups := (p.blocks + per - 1) / per
 	t := Threads()
 	if t > 1 && p.blocks >= t {
-		groups = (groups + t - 1) / t * t
+		groups = max(groups, min(p.blocks, 2*t))
 	}
-	p.groups = min(groups, p.blocks)
+	p.groups = min(groups, p.blocks, 0xffff)
 
 	ul := ne * p.cin * p.kp
 	wc.u = growF32(wc.u, ul)
@@ -300,8 +306,14 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	wc.p = p
 	wc.wj = winoWeightJob{p: &wc.p}
 	parallelRange(&wc.par, p.cin, ne*p.cin*p.cout, &wc.wj)
-	work := p.tiles * ne * p.cin * p.cout
-	parallelRange(&wc.par, p.groups, work, &wc.p)
+	// One piece per group, claimed by whichever thread is free: a tile's
+	// result does not depend on its group, so neither does the output.
+	nt := min(t, p.groups)
+	if nt <= 1 || p.tiles*ne*p.cin*p.cout < convMinParallel {
+		wc.p.runRange(0, p.groups)
+		return
+	}
+	wc.par.run(p.groups, p.groups, nt, &wc.p)
 }
 
 // uRow is the offset of U[e] row row, column 0.
