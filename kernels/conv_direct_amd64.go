@@ -16,9 +16,9 @@ func flatKernels() (k8x3, k3x8 flatFunc, wg flatWgradFunc, cp copyRowsFunc) {
 
 // maskedKernels returns the path's masked direct-convolution tiles and
 // weight-gradient tile, nil where the path has none.
-func maskedKernels() (m8x3, m3x7 mconvFunc, wg mwgradFunc) {
+func maskedKernels() (m8x3, m3x7, m8x1 mconvFunc, wg mwgradFunc) {
 	if cur.name == "avx512" {
-		return asm.MConv8x3AVX512, asm.MConv3x7AVX512, asm.MWgrad8x3AVX512
+		return asm.MConv8x3AVX512, asm.MConv3x7AVX512, asm.MConv8x1AVX512, asm.MWgrad8x3AVX512
 	}
-	return nil, nil, nil
+	return nil, nil, nil, nil
 }

@@ -34,29 +34,33 @@ func maskedFits(s ConvShape, kout int) bool {
 	if convFlatMode == 3 {
 		return true
 	}
-	_, nvt, _ := maskedTile(kout)
+	_, nvt, _, one := maskedTile(kout)
 	_, np, _ := flatTile(kout)
 	nv := (s.H*s.W + 15) / 16
 	masked := (nv + nvt - 1) / nvt * nvt * 16
+	if one != nil {
+		masked = nv * 16 // the last vectors by the one-vector tile
+	}
 	wp := s.W + 2*(s.S-1-s.PadW) // backward-data pads by S-1-PadW (= PadW for same-size)
 	flat := (s.H*wp + np - 1) / np * np
 	return masked*20 <= flat*19
 }
 
-// maskedTile is flatTile for the masked kernels: 8 channels x 3 vectors, or
-// 3 x 7 for 1-3 output channels (7 masks fill K1-K7).
-func maskedTile(kout int) (kc, nvt int, fn mconvFunc) {
-	m83, m37, _ := maskedKernels()
+// maskedTile is flatTile for the masked kernels: 8 channels x 3 vectors
+// (and 8 x 1 for a plane's last vectors: 14x14 = 12.25 vectors runs as
+// 4x3+1, not 5x3), or 3 x 7 for 1-3 output channels (7 masks fill K1-K7).
+func maskedTile(kout int) (kc, nvt int, fn, one mconvFunc) {
+	m83, m37, m81, _ := maskedKernels()
 	if kout <= 3 {
 		if m37 == nil {
 			m37 = mConv3x7Go
 		}
-		return 3, 7, m37
+		return 3, 7, m37, nil
 	}
 	if m83 == nil {
-		m83 = mConv8x3Go
+		m83, m81 = mConv8x3Go, mConv8x1Go
 	}
-	return 8, 3, m83
+	return 8, 3, m83, m81
 }
 
 // mconvGo is the pure-Go twin of the masked tiles (same FMA order; masked
@@ -100,6 +104,11 @@ func mConv8x3Go(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, n
 // mConv3x7Go is the pure-Go twin of MConv3x7AVX512.
 func mConv3x7Go(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16) {
 	mconvGo(3, 7, out, ldo, in, ldc, nc, rsoff, nrs, masks, ldm, w, bias, smask)
+}
+
+// mConv8x1Go is the pure-Go twin of MConv8x1AVX512.
+func mConv8x1Go(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16) {
+	mconvGo(8, 1, out, ldo, in, ldc, nc, rsoff, nrs, masks, ldm, w, bias, smask)
 }
 
 // mWgrad8x3Go is the pure-Go twin of MWgrad8x3AVX512.
@@ -156,8 +165,10 @@ func shiftMasks(dst []uint16, oh, ow, hin, win, dr, dq int) {
 type mState struct {
 	on       bool
 	kern     mconvFunc
+	one      mconvFunc // one-vector tile for the last vectors, or nil
 	kc, nvt  int
 	nrs, ldm int
+	nvec     int // vectors per plane
 	rsoff    []int32
 	masks    []uint16    // nrs x ldm
 	smask    []uint16    // ldm
@@ -170,8 +181,9 @@ type mState struct {
 func (j *directJob) maskedPrepare(r, s int) {
 	m := &j.m
 	m.on = true
-	m.kc, m.nvt, m.kern = maskedTile(j.kout)
+	m.kc, m.nvt, m.kern, m.one = maskedTile(j.kout)
 	nvec := (j.oh*j.ow + 15) / 16
+	m.nvec = nvec
 	m.ldm = (nvec + m.nvt - 1) / m.nvt * m.nvt
 	m.nrs = r * s
 	m.rsoff = growI32(m.rsoff, m.nrs)
@@ -203,16 +215,22 @@ func (j *directJob) maskedRun(g int) {
 		src := &j.src[n*j.cin*hw]
 		for kb := 0; kb*m.kc < j.kout; kb++ {
 			o := (n*j.kout + kb*m.kc) * ohw
-			for v := 0; v < m.ldm; v += m.nvt {
+			for v := 0; v < m.nvec; {
 				// channels past kout in the last block: their stores would
 				// land in the next image (or past the end), so that block
 				// runs through a scratch copy below
 				if kb*m.kc+m.kc > j.kout {
 					j.maskedTail(g, n, kb, v)
+					v += m.nvt
 					continue
 				}
-				m.kern(&j.out[o+v*16], ohw, (*float32)(unsafe.Add(unsafe.Pointer(src), v*64)), hw, j.cin,
+				kern, step := m.kern, m.nvt
+				if m.one != nil && m.nvec-v < m.nvt {
+					kern, step = m.one, 1
+				}
+				kern(&j.out[o+v*16], ohw, (*float32)(unsafe.Add(unsafe.Pointer(src), v*64)), hw, j.cin,
 					&m.rsoff[0], m.nrs, &m.masks[v], m.ldm, &j.wt[kb*wb], &j.bias[kb*m.kc], &m.smask[v])
+				v += step
 			}
 		}
 	}
@@ -319,20 +337,24 @@ func (ws *convWork) maskedData(s ConvShape, dy, w, dx []float32) {
 	ws.runMasked(j)
 }
 
+// convMaskedWgradVecs is about how many vectors a masked weight-gradient
+// call covers (whole images).
+var convMaskedWgradVecs = 64
+
 // maskedWeightFits: the masked weight gradient needs whole 8-channel
-// blocks of dy (it reads dy in place) and whole 16-float dy vectors per
-// plane (at 14x14 its dy rows start mid-line, and it measured no faster
-// than the flat tile, 71 against 74 GFLOP/cpu-s; at 28x28 123 against 99).
+// blocks of dy (it reads dy in place). Measured (batch 128, one core,
+// GFLOP/cpu-s, best of 8 on a busy machine): 3->16x28 123 against 99 for
+// the flat tile, 16->32x14 (4 images per call) 89-112 against 76-102.
 func maskedWeightFits(s ConvShape) bool {
 	return (convFlatMode == 0 || convFlatMode == 3) && s.StrideH == 1 && s.StrideW == 1 && s.OutH() == s.H && s.OutW() == s.W &&
-		s.H*s.W > 0 && s.K%8 == 0 && (s.H*s.W%16 == 0 || convFlatMode == 3)
+		s.H*s.W > 0 && s.K%8 == 0
 }
 
 // maskedWeight adds the weight gradient of images [n0, n1) to dw, reading x
 // and dy in place: per image, 8-channel block and group of 3 taps, lane-wise
 // partial sums over the plane; lanes reduced at the end.
 func (ws *convWork) maskedWeight(s ConvShape, x, dy []float32, n0, n1 int, dw []float32) {
-	_, _, kern := maskedKernels()
+	_, _, _, kern := maskedKernels()
 	if kern == nil {
 		kern = mWgrad8x3Go
 	}
@@ -378,11 +400,15 @@ func (ws *convWork) maskedWeight(s ConvShape, x, dy []float32, n0, n1 int, dw []
 	ws.part = growF32(ws.part, kbs*tg*384)
 	clear(ws.part)
 	chw := s.C * hw
-	for n := n0; n < n1; n++ {
+	// images per call: small planes run several, so the 48 accumulator
+	// loads and stores of a call are spread over about 64 vectors
+	nb := max(1, min(n1-n0, convMaskedWgradVecs/nv))
+	for n := n0; n < n1; n += nb {
+		b := min(nb, n1-n)
 		for kb := 0; kb < kbs; kb++ {
 			d := &dy[(n*s.K+kb*8)*ohw]
 			for g := 0; g < tg; g++ {
-				kern(&ws.part[(kb*tg+g)*384], d, ohw, &x[n*chw], &ws.offs[g*3], &tab[g*nv*4], nv, 1, 0, 0)
+				kern(&ws.part[(kb*tg+g)*384], d, ohw, &x[n*chw], &ws.offs[g*3], &tab[g*nv*4], nv, b, s.K*ohw, chw)
 			}
 		}
 	}

@@ -8,4 +8,4 @@ func flatKernels() (k8x3, k3x8 flatFunc, wg flatWgradFunc, cp copyRowsFunc) {
 }
 
 // maskedKernels: no assembly masked direct convolution on this build.
-func maskedKernels() (m8x3, m3x7 mconvFunc, wg mwgradFunc) { return nil, nil, nil }
+func maskedKernels() (m8x3, m3x7, m8x1 mconvFunc, wg mwgradFunc) { return nil, nil, nil, nil }

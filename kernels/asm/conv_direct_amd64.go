@@ -54,6 +54,12 @@ func MConv8x3AVX512(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int3
 //go:noescape
 func MConv3x7AVX512(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16)
 
+// MConv8x1AVX512 is MConv8x3AVX512 for 8 channels x 16 positions (v = 0),
+// for the last vectors of a plane. Needs AVX-512F.
+//
+//go:noescape
+func MConv8x1AVX512(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int32, nrs int, masks *uint16, ldm int, w *float32, bias *float32, smask *uint16)
+
 // MWgrad8x3AVX512 is FlatWgrad8x3AVX512 with masks instead of padding: for
 // vector v, x lanes of tap tt load only where bit l of masks[v*4+tt] is set
 // and dy lanes only where masks[v*4+3] is (zero elsewhere); every image uses
