@@ -356,8 +356,10 @@ func (f *iceFrame) wallDir(x, y, d float64) (float64, bool) {
 	return 0, false
 }
 
-// placeTip picks a tip position for a catheter of type t.
-func (f *iceFrame) placeTip(t int32) (x, y float64) {
+// placeTip picks a tip position for a catheter of type t. With distinct,
+// faint catheters lie deep in a blood pool (well away from any wall), so
+// they differ from near-wall ones by their surroundings as well.
+func (f *iceFrame) placeTip(t int32, distinct bool) (x, y float64) {
 	n := f.g.n
 	for try := 0; try < 200; try++ {
 		switch t {
@@ -378,6 +380,11 @@ func (f *iceFrame) placeTip(t int32) (x, y float64) {
 			}
 		case ICENearProbe:
 			return x, y
+		case ICEFaint:
+			if distinct && try < 120 && (f.refl[i] >= reflTissue/2 || f.nearWall(x, y, 0.16*float64(n))) {
+				continue
+			}
+			fallthrough
 		default:
 			if !wallNear && !f.nearWall(x, y, 0.09*float64(n)) && f.refl[i] < reflTissue/2 || try > 150 && !wallNear {
 				return x, y
@@ -453,7 +460,10 @@ func (f *iceFrame) touching(x, y, d1 float64, distinct bool) ICEObject {
 	g := f.g
 	cell := func(x, y float64) [2]int { return [2]int{int(x) / ICECell, int(y) / ICECell} }
 	var x2, y2, d2, r float64
-	for try := 0; try < 100; try++ {
+	ok := false
+	// Frames too small for that (a 32-pixel sector) get the tips closer,
+	// and at worst on top of each other, always inside the sector.
+	for try := 0; try < 300 && !ok; try++ {
 		side := 1.0
 		if f.rng.IntN(2) == 0 {
 			side = -1
@@ -462,12 +472,16 @@ func (f *iceFrame) touching(x, y, d1 float64, distinct bool) ICEObject {
 		// side of the first tip away from the first shaft.
 		d2 = d1 + math.Pi + side*f.uni(0.7, 1.5)
 		r = f.uni(ICETouchMin, ICETouchMax)
+		if try >= 100 {
+			r = f.uni(2, ICETouchMax)
+		}
 		x2, y2 = x-r*math.Cos(d2), y-r*math.Sin(d2)
 		// The shaft reaches past the first tip inside the sector.
 		ex, ey := x+4*math.Cos(d2), y+4*math.Sin(d2)
-		if g.inside(x2, y2) && g.inside(ex, ey) && cell(x2, y2) != cell(x, y) {
-			break
-		}
+		ok = g.inside(x2, y2) && (try >= 100 || g.inside(ex, ey) && cell(x2, y2) != cell(x, y))
+	}
+	if !ok {
+		x2, y2, r = x, y, 0
 	}
 	L := r + f.uni(0.12, 0.3)*float64(g.n)
 	return f.catheter(ICETouching, x2, y2, d2, L, distinct)
@@ -514,7 +528,7 @@ func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
 	var objs []ICEObject
 	if f.rng.Float64() >= o.Empty {
 		t := f.pickType(o.Types)
-		x, y := f.placeTip(t)
+		x, y := f.placeTip(t, o.Distinct)
 		d1 := f.lateralDir(x)
 		if a, ok := f.wallDir(x, y, 0.05*float64(n)); ok && t == ICENearWall {
 			// Lying along the wall rather than across the pool.
@@ -532,7 +546,7 @@ func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
 			w[ICETouching] = 0
 			t2 := f.pickType(w)
 			for try := 0; try < 50; try++ {
-				x2, y2 := f.placeTip(t2)
+				x2, y2 := f.placeTip(t2, o.Distinct)
 				if math.Hypot(x2-x, y2-y) > 0.2*float64(n) || try == 49 {
 					objs = append(objs, f.catheter(t2, x2, y2, f.lateralDir(x2), 0, o.Distinct))
 					break

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -246,10 +247,12 @@ func TestICEFileRoundTrip(t *testing.T) {
 	}
 }
 
-// Distinct keeps the layout of each frame's first catheter and makes faint
-// catheters fainter: their shaft next to the tip is darker than without it.
+// Distinct keeps the layout of each frame's near-wall catheter and makes it
+// dimmer: its shaft next to the tip is darker than without it. Distinct
+// faint catheters lie deeper in the blood pools (and are fainter): the
+// frame around their tips is darker.
 func TestICEDistinct(t *testing.T) {
-	o := ICEOptions{N: 200, Size: 64, Seed: 5, Types: [5]float64{0, 0, 1, 0, 0}, Empty: 1e-9, Two: 1e-9}
+	o := ICEOptions{N: 200, Size: 64, Seed: 5, Types: [5]float64{0, 0, 0, 1, 0}, Empty: 1e-9, Two: 1e-9}
 	a := SimICE(o)
 	o.Distinct = true
 	b := SimICE(o)
@@ -259,16 +262,78 @@ func TestICEDistinct(t *testing.T) {
 			t.Fatalf("frame %d has no catheter", i)
 		}
 		pa, pb := a.Objects[i][0], b.Objects[i][0]
-		if pa.X != pb.X || pa.Y != pb.Y || pa.Type != ICEFaint || pb.Type != ICEFaint {
+		if pa.X != pb.X || pa.Y != pb.Y || pa.Type != ICENearWall || pb.Type != ICENearWall {
 			t.Fatalf("frame %d: tips %+v and %+v", i, pa, pb)
 		}
-		// a shaft point past the tip's knob, within the drawn part
+		// a shaft point past the tip's knob
 		x, y := pa.X+0.22*(pa.TailX-pa.X), pa.Y+0.22*(pa.TailY-pa.Y)
 		j := int(y+0.5)*o.Size + int(x+0.5)
 		sa += float64(a.Frame(i)[j])
 		sb += float64(b.Frame(i)[j])
 	}
 	if !(sb < sa) {
-		t.Fatalf("distinct faint shafts are not darker: mean %v vs %v", sb/float64(o.N), sa/float64(o.N))
+		t.Fatalf("distinct near-wall shafts are not darker: mean %v vs %v", sb/float64(o.N), sa/float64(o.N))
+	}
+	// Faint tips: how often a wall lies within 0.16 of the frame side.
+	for _, size := range []int{64, 128} {
+		g := iceGeometry(size)
+		near := [2]int{}
+		for k := 0; k < 400; k++ {
+			for v, distinct := range []bool{false, true} {
+				f := &iceFrame{g: g, rng: rand.New(rand.NewPCG(9, uint64(k)))}
+				f.refl, f.wall = make([]float32, size*size), make([]bool, size*size)
+				f.anatomy(k % len(ICELocationNames))
+				x, y := f.placeTip(ICEFaint, distinct)
+				if f.nearWall(x, y, 0.16*float64(size)) {
+					near[v]++
+				}
+			}
+		}
+		if !(4*near[1] < 3*near[0]) {
+			t.Errorf("size %d: faint tips with a wall within 0.16 of the side: %d of 400 distinct, %d plain", size, near[1], near[0])
+		}
+	}
+}
+
+// In frames too small for tips a cell apart, touching pairs still stay
+// inside the sector.
+func TestICETouchingSmallFrames(t *testing.T) {
+	s := SimICE(ICEOptions{N: 200, Size: 32, Seed: 4, Types: [5]float64{0, 0, 0, 0, 1}, Empty: 1e-9, Two: 1e-9})
+	g := iceGeometry(32)
+	for i, objs := range s.Objects {
+		if len(objs) != 2 {
+			t.Fatalf("frame %d: %d catheters", i, len(objs))
+		}
+		for _, o := range objs {
+			if !g.inside(float64(o.X), float64(o.Y)) {
+				t.Fatalf("frame %d: tip %+v outside the sector", i, o)
+			}
+		}
+	}
+}
+
+// Every catheter type appears in the analysis frames, and in the planted
+// proportions: rare in train, common in test.
+func TestICESplitTypes(t *testing.T) {
+	sp := SimICESplits(1000, 64, 3, true)
+	share := func(s *ICESet) []float64 {
+		c := make([]float64, len(ICETypeNames))
+		tot := 0.0
+		for _, objs := range s.Objects {
+			for _, o := range objs {
+				c[o.Type]++
+				tot++
+			}
+		}
+		for k := range c {
+			c[k] /= tot
+		}
+		return c
+	}
+	tr, te := share(sp.Train), share(sp.Test)
+	for k := 1; k < len(ICETypeNames); k++ {
+		if !(te[k] > 0.08 && tr[k] < 0.1 && te[k] > 2*tr[k]) {
+			t.Errorf("type %s: share %.3f in train, %.3f in test", ICETypeNames[k], tr[k], te[k])
+		}
 	}
 }

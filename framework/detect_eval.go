@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"remedy/data"
 	"remedy/nn"
 	"remedy/plot"
 )
@@ -26,12 +27,26 @@ var DetLabelNames = []string{"no catheter", "catheter"}
 // catheter and of empty frames.
 const BackgroundType = "background"
 
+// FalseAlarmType is the planted type of every false alarm.
+const FalseAlarmType = "false alarm"
+
+// DetPlantedNames names the planted types of a detection analysis set of
+// frames s: the catheter image types, then background (empty frames), then
+// false alarm.
+func DetPlantedNames(s *data.ICESet) []string {
+	return append(append([]string(nil), s.TypeNames...), BackgroundType, FalseAlarmType)
+}
+
 // EvaluateDetector runs the detector on every frame and makes the analysis
 // set: one case per catheter (found = correct, missed = a failure), one per
 // false alarm (a failure) and one per empty frame without predictions
 // (correct). Metadata: image type (the catheter's; a false alarm within two
 // cells of a catheter takes that catheter's, else "background") and the
-// frame's anatomical location. Planted = the image type index.
+// frame's anatomical location. Planted (indices into DetPlantedNames): a
+// catheter's image type, and one type for every false alarm: the simulator
+// plants catheter appearances that make the detector miss catheters,
+// nothing that makes it fire, and a false alarm beside a hard catheter
+// needs the opposite fix (fire less) from the catheter's own miss.
 func EvaluateDetector(m *nn.ResDetector, frames *DetFrames, o DetectOptions) (*Detector, *Evaluation, error) {
 	d := NewDetector(m, frames, nil, o)
 	s := frames.Set
@@ -44,10 +59,15 @@ func EvaluateDetector(m *nn.ResDetector, frames *DetFrames, o DetectOptions) (*D
 	bg := int32(len(s.TypeNames))
 	e := &Evaluation{Meta: []MetaField{{Name: MetaImageType, Values: types}, {Name: MetaLocation, Values: s.LocationNames}}}
 	hw := frames.GH * frames.GW
+	falseAlarm := bg + 1
 	add := func(o DetObject, label, pred int32, conf float32, correct bool, typ int32) {
 		d.Objects = append(d.Objects, o)
+		planted := typ
+		if o.Kind == ObjFalseAlarm {
+			planted = falseAlarm
+		}
 		cs := Case{Index: len(e.Cases), Source: s.Source[o.Frame].Split, SourceIndex: s.Source[o.Frame].Index,
-			Label: label, Pred: pred, Confidence: conf, Correct: correct, Meta: []int32{typ, s.Location[o.Frame]}, Planted: typ}
+			Label: label, Pred: pred, Confidence: conf, Correct: correct, Meta: []int32{typ, s.Location[o.Frame]}, Planted: planted}
 		e.Cases = append(e.Cases, cs)
 	}
 	for fr := 0; fr < s.N; fr++ {

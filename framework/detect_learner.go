@@ -103,6 +103,13 @@ type Detector struct {
 	// conv layer weighs the same in the distances (the last blocks' large
 	// gradients otherwise decide the clustering alone). On by default.
 	BalanceLayers bool
+	// NormalizeObjects then scales each object's block of every weight to
+	// unit norm, so objects are compared by the direction of each layer's
+	// gradient, not by how large their loss is: a catheter missed with
+	// probability 0.001 and one missed at 0.4 are the same failure if the
+	// same weights would fix them. On by default (the demo's ICE types
+	// separate better: see GradientEmbedding).
+	NormalizeObjects bool
 
 	opt     nn.Optimizer
 	tp, inf *autograd.Tape
@@ -121,7 +128,7 @@ const (
 // NewDetector binds m to frames (objects may be nil while training).
 func NewDetector(m *nn.ResDetector, frames *DetFrames, objects []DetObject, o DetectOptions) *Detector {
 	d := &Detector{M: m, Frames: frames, Objects: objects, Opt: o.withDefaults(frames.Stride), Batch: 64,
-		PosWeight: DetPosWeight, Beta: DetBeta, BalanceLayers: true}
+		PosWeight: DetPosWeight, Beta: DetBeta, BalanceLayers: true, NormalizeObjects: true}
 	d.SetOptimizer(1e-4, 0)
 	return d
 }
@@ -135,6 +142,7 @@ func (d *Detector) Clone() Learner {
 	}
 	out := NewDetector(m, d.Frames, d.Objects, d.Opt)
 	out.Batch, out.PosWeight, out.Beta, out.ClipNorm, out.FiredOffsets, out.BalanceLayers = d.Batch, d.PosWeight, d.Beta, d.ClipNorm, d.FiredOffsets, d.BalanceLayers
+	out.NormalizeObjects = d.NormalizeObjects
 	return out
 }
 
@@ -438,7 +446,36 @@ func (d *Detector) GradientEmbedding(cases []int, o EmbedOptions, seed uint64, p
 	if d.BalanceLayers {
 		balanceBlocks(sink.emb, len(cases), sink.D, sink.offs)
 	}
+	if d.NormalizeObjects {
+		normalizeRowBlocks(sink.emb, len(cases), sink.D, sink.offs)
+	}
 	return sink.emb, sink.D, nil
+}
+
+// normalizeRowBlocks scales each row's part of every column block
+// [offs[b], offs[b+1]) of the n x dim matrix x to unit norm (all-zero parts
+// stay zero).
+func normalizeRowBlocks(x []float32, n, dim int, offs []int) {
+	for i := 0; i < n; i++ {
+		for b, lo := range offs {
+			hi := dim
+			if b+1 < len(offs) {
+				hi = offs[b+1]
+			}
+			part := x[i*dim+lo : i*dim+hi]
+			var ss float64
+			for _, v := range part {
+				ss += float64(v) * float64(v)
+			}
+			if ss == 0 {
+				continue
+			}
+			sc := float32(1 / math.Sqrt(ss))
+			for j := range part {
+				part[j] *= sc
+			}
+		}
+	}
 }
 
 // balanceBlocks scales each column block [offs[b], offs[b+1]) of the n x dim

@@ -48,7 +48,12 @@ func TestEvaluateDetectorConsistent(t *testing.T) {
 			} else if c.Label != 0 || (c.Pred == 0) != c.Correct {
 				t.Fatalf("non-catheter case %+v", c)
 			}
-			if len(c.Meta) != 2 || c.Planted != c.Meta[0] {
+			// Planted: the image type, except one type for all false alarms.
+			want := c.Meta[0]
+			if d.Objects[i].Kind == ObjFalseAlarm {
+				want = int32(len(f.Set.TypeNames) + 1)
+			}
+			if len(c.Meta) != 2 || c.Planted != want || DetPlantedNames(f.Set)[want] != map[bool]string{true: FalseAlarmType, false: e.Meta[0].Values[c.Meta[0]]}[d.Objects[i].Kind == ObjFalseAlarm] {
 				t.Fatalf("metadata %+v", c)
 			}
 		}
@@ -88,19 +93,51 @@ func TestDetectorGradientEmbeddingPerObject(t *testing.T) {
 		t.Fatalf("need catheters and false alarms, have %v (%d cases)", kinds, len(e.Cases))
 	}
 	o := EmbedOptions{Out: 20, Chunk: 5000, Batch: 3} // batches split frames and kinds
-	d.BalanceLayers = false
+	d.BalanceLayers, d.NormalizeObjects = false, false
 	emb, dim, err := d.GradientEmbedding(cases, o, 9, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Balanced: every weight's block is the raw block times one positive
-	// factor, with root-mean-square row norm 1.
+	// Balanced alone: every weight's block is the raw block times one
+	// positive factor, with root-mean-square row norm 1.
 	d.BalanceLayers = true
 	bal, _, err := d.GradientEmbedding(cases, o, 9, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Normalised per object: every row's block is the raw one times a
+	// positive factor, with norm 1.
+	d.NormalizeObjects = true
+	nrm, _, err := d.GradientEmbedding(cases, o, 9, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	lo := 0
+	for _, w := range m.ConvWeights() {
+		bs, outs := rproj.Chunked([]int{w.T.Numel()}, o.Chunk, o.Out)
+		b, _ := rproj.NewBlocks(bs, outs, 1)
+		hi := lo + b.DOut()
+		for r := range cases {
+			var ss, raw, dot float64
+			for j := lo; j < hi; j++ {
+				v, u := float64(nrm[r*dim+j]), float64(emb[r*dim+j])
+				ss += v * v
+				raw += u * u
+				dot += u * v
+			}
+			if raw == 0 {
+				if ss != 0 {
+					t.Fatalf("%s row %d: zero block normalised to %v", w.Name, r, ss)
+				}
+				continue
+			}
+			if math.Abs(math.Sqrt(ss)-1) > 1e-5 || math.Abs(dot/math.Sqrt(ss*raw)-1) > 1e-5 {
+				t.Fatalf("%s row %d: norm %v, cosine to raw %v", w.Name, r, math.Sqrt(ss), dot/math.Sqrt(ss*raw))
+			}
+		}
+		lo = hi
+	}
+	lo = 0
 	for _, w := range m.ConvWeights() {
 		bs, outs := rproj.Chunked([]int{w.T.Numel()}, o.Chunk, o.Out)
 		b, _ := rproj.NewBlocks(bs, outs, 1)

@@ -11,6 +11,7 @@ import (
 	"remedy/data"
 	"remedy/framework"
 	"remedy/kernels"
+	"remedy/metrics"
 	"remedy/nn"
 )
 
@@ -291,15 +292,39 @@ func runDemoICE(args []string) error {
 	fmt.Fprintf(os.Stderr, "detector: val F1 %.3f; analysis frames: precision %.3f recall %.3f F1 %.3f (%d TP, %d FP, %d FN)\n", vf, tp, tr, tf, tc.TP, tc.FP, tc.FN)
 	printICEFailures(e)
 	job := iceJob(d, e, cfg, *out, meta["data"], modelPath)
-	if _, err := analyzeAndRepair(job); err != nil {
+	r, err := analyzeAndRepair(job)
+	if err != nil {
 		return err
 	}
+	fmt.Printf("\nplanted ARI if false alarms took their nearest catheter's image type (the image-type metadata) instead of one type:")
+	for _, name := range r.MethodOrder {
+		if t, _ := r.Methods[name].TypesOf(); t != nil {
+			if ari, ok := metaARI(e, t, 0); ok {
+				fmt.Printf(" %s %.2f;", name, ari)
+			}
+		}
+	}
+	fmt.Println()
 	fmt.Printf("\npaper, ICE-CD (Table 1, L / I):")
 	for _, p := range iceTable1 {
 		fmt.Printf(" %s %.2f / %.2f;", p.name, p.l, p.i)
 	}
 	fmt.Printf("\ndetector F1 on the analysis frames %.3f (val %.3f); demo finished in %s; report in %s\n", tf, vf, time.Since(start).Round(time.Second), filepath.Join(*out, "report.md"))
 	return nil
+}
+
+// metaARI is the adjusted Rand index between the types and metadata field
+// f over the failures the types kept.
+func metaARI(e *framework.Evaluation, t *framework.Types, f int) (float64, bool) {
+	var truth, got []int32
+	for i, ci := range e.F {
+		if t.Assign[i] >= 0 {
+			truth = append(truth, e.Cases[ci].Meta[f])
+			got = append(got, int32(t.Assign[i]))
+		}
+	}
+	ari, err := metrics.AdjustedRand(truth, got)
+	return ari, err == nil && len(truth) > 0
 }
 
 // iceTable1 is the paper's ICE-CD Learnability and Independence (Table 1).
@@ -332,7 +357,7 @@ var iceMethods = append(append([]string(nil), framework.Methods...), "metadata-l
 // iceJob is the analysis of a detector bound to its analysis frames.
 func iceJob(d *framework.Detector, e *framework.Evaluation, cfg framework.AnalyzeConfig, dir, dataName, modelName string) *framework.Job {
 	return &framework.Job{
-		Learner: d, Embedder: d, Eval: e, LabelNames: framework.DetLabelNames, Planted: e.Meta[0].Values,
+		Learner: d, Embedder: d, Eval: e, LabelNames: framework.DetLabelNames, Planted: framework.DetPlantedNames(d.Frames.Set),
 		Tile: framework.DetTile(d, e), Config: cfg, Dir: dir,
 		Header:   framework.Results{Version: version, Task: "ice", Data: dataName, Model: modelName},
 		Progress: os.Stderr, SkipFailed: true,
