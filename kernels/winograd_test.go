@@ -386,6 +386,29 @@ func TestWinogradAllocs(t *testing.T) {
 	}
 }
 
+func TestWinogradFits(t *testing.T) {
+	defer func(a int) { winoAlgoMode = a }(winoAlgoMode)
+	winoAlgoMode = 0
+	for _, c := range []struct {
+		s    winoCase
+		want bool
+	}{
+		{winoCase{32, 28, 28, 3, 16}, false}, // VGG first layer: 3 channels
+		{winoCase{32, 14, 14, 16, 32}, true},
+		{winoCase{32, 7, 7, 32, 128}, true},
+		{winoCase{32, 7, 7, 128, 128}, true},
+		{winoCase{32, 3, 3, 128, 256}, true},
+		{winoCase{128, 3, 3, 256, 256}, true},
+		{winoCase{1, 7, 7, 128, 128}, false}, // batch-1 fine-tuning
+		{winoCase{8, 3, 3, 256, 256}, false},
+		{winoCase{64, 2, 2, 64, 64}, false},
+	} {
+		if got := WinogradFits(winoShapeOf(c.s)); got != c.want {
+			t.Errorf("WinogradFits(%+v) = %v, want %v", c.s, got, c.want)
+		}
+	}
+}
+
 func TestWinogradBadShape(t *testing.T) {
 	s := ConvShape{N: 1, C: 1, H: 4, W: 4, K: 1, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}
 	if WinogradFits(s) {
