@@ -111,7 +111,8 @@ type convWork struct {
 	pads     [][]float32
 	dj       directJob
 	bj       biasJob
-	bn       biasNHWCJob
+	bacc     []float64 // biasNHWC
+	bsum     []float32
 	lx, ly   []float32 // activations converted between layouts
 	pj       permJob
 	wj       wtJob
@@ -422,8 +423,7 @@ func ConvBackwardWeight(s ConvShape, x, dy, dw, db []float32) {
 
 // convBackwardWeight is the weight (and bias) gradient from x, or, when rows
 // is non-nil, from the forward's saved channels-last lowering of x (see
-// ConvForwardSave); with ones those rows end in a 1 and the bias gradient
-// comes out of the same product.
+// ConvForwardSave; ones: that forward had a bias).
 func convBackwardWeight(op string, s ConvShape, l ConvLayout, x, dy, dw, db, rows []float32, ones bool) {
 	s.mustValid(op)
 	if rows != nil {
@@ -442,46 +442,31 @@ func convBackwardWeight(op string, s ConvShape, l ConvLayout, x, dy, dw, db, row
 		return
 	}
 	ws := getConvWork()
-	rowsDB := rows != nil && ones && db != nil // bias from the ones column
+	ld := 0
+	if rows != nil {
+		ld = savedLd(crs + b2iInt(ones))
+	}
 	if crs > 0 {
 		if t := splitThreads(s); t > 1 {
-			ws.split = convSplitJob{s: s, l: l, x: x, dy: dy, dw: dw, t: t, rows: rows, ones: ones}
+			ws.split = convSplitJob{s: s, l: l, x: x, dy: dy, dw: dw, t: t, rows: rows, ld: ld}
 			wl := s.WeightLen()
-			pl := wl // per group: dw, then db when it comes from the rows
-			if rowsDB {
-				ws.split.db = db
-				pl += s.K
-			}
-			ws.col = growF32(ws.col, (t-1)*pl)
+			ws.col = growF32(ws.col, (t-1)*wl)
 			ws.split.parts = ws.col
 			parallelRange(&ws.par, t, s.N*wl, &ws.split)
 			ws.split = convSplitJob{}
 			for p := 0; p < t-1; p++ { // fixed order: thread 0's images first
-				for i, v := range ws.col[p*pl : p*pl+wl] {
+				for i, v := range ws.col[p*wl : (p+1)*wl] {
 					dw[i] += v
-				}
-				if rowsDB {
-					for i, v := range ws.col[p*pl+wl : (p+1)*pl] {
-						db[i] += v
-					}
 				}
 			}
 		} else if rows != nil {
-			var d []float32
-			if rowsDB {
-				d = db
-			}
-			ws.weightRows(s, l, rows, ones, dy, 0, s.N, dw, d)
+			ws.weightRows(s, l, rows, ld, dy, 0, s.N, dw)
 		} else {
 			ws.weightRange(s, l, x, dy, 0, s.N, dw)
 		}
 	}
-	if rowsDB && crs > 0 {
-		// done with the weights
-	} else if db != nil && l.Out {
-		ws.bn = biasNHWCJob{k: s.K, pix: s.N * ohw, dy: dy, db: db}
-		ws.run((s.K+15)/16, s.N*s.K*ohw, &ws.bn)
-		ws.bn = biasNHWCJob{}
+	if db != nil && l.Out {
+		ws.biasNHWC(s.K, s.N, ohw, dy, db)
 	} else if db != nil {
 		ws.bj = biasJob{s: s, dy: dy, db: db}
 		ws.run(s.K, s.N*s.K*ohw, &ws.bj) // channels are independent sums
@@ -576,8 +561,7 @@ type convSplitJob struct {
 	dw, parts []float32
 	dwPer     []float32 // per-sample mode when non-nil
 	rows      []float32 // saved lowering (weightRows) when non-nil
-	ones      bool
-	db        []float32 // bias gradient from the rows' ones column
+	ld        int       // its row stride
 	t         int
 }
 
@@ -591,20 +575,13 @@ func (j *convSplitJob) runRange(lo, hi int) {
 		if j.dwPer != nil {
 			ws.perSampleRange(s, j.x, j.dy, n0, n1, j.dwPer)
 		} else {
-			dst, db := j.dw, j.db
+			dst := j.dw
 			if g > 0 {
-				pl := wl
-				if db != nil {
-					pl += s.K
-				}
-				dst = j.parts[(g-1)*pl : (g-1)*pl+wl]
-				clear(j.parts[(g-1)*pl : g*pl])
-				if db != nil {
-					db = j.parts[(g-1)*pl+wl : g*pl]
-				}
+				dst = j.parts[(g-1)*wl : g*wl]
+				clear(dst)
 			}
 			if j.rows != nil {
-				ws.weightRows(s, j.l, j.rows, j.ones, j.dy, n0, n1, dst, db)
+				ws.weightRows(s, j.l, j.rows, j.ld, j.dy, n0, n1, dst)
 			} else {
 				ws.weightRange(s, j.l, j.x, j.dy, n0, n1, dst)
 			}

@@ -42,12 +42,10 @@ func ConvForwardLayout(s ConvShape, l ConvLayout, x, w, bias, y []float32) {
 // channels-last lowering of the input, one row of C*R*S (+1 with a bias)
 // per output pixel.
 func ConvRowsLen(s ConvShape, bias bool) int {
-	d := s.C * s.R * s.S
-	if bias {
-		d++
-	}
-	return s.N * s.OutH() * s.OutW() * d
+	return s.N * s.OutH() * s.OutW() * savedLd(s.C*s.R*s.S+b2iInt(bias))
 }
+
+func b2iInt(b bool) int { return int(b2i(b)) }
 
 // ConvForwardSave is ConvForwardLayout for a layout other than NCHW that
 // also keeps the lowered input in rows (ConvRowsLen(s, bias != nil)
@@ -76,16 +74,10 @@ func ConvForwardSave(s ConvShape, l ConvLayout, x, w, bias, y, rows []float32) {
 
 // ConvBackwardWeightRows is ConvBackwardWeightLayout from the rows that
 // ConvForwardSave kept for the same shape and layout; bias tells whether
-// that forward had a bias (rows ending in a 1), in which case db (if
-// non-nil) gets the bias gradient from the same product.
+// that forward had a bias (its rows are then one column longer).
 func ConvBackwardWeightRows(s ConvShape, l ConvLayout, rows []float32, bias bool, dy, dw, db []float32) {
 	if l.nchw() {
 		panic("kernels: ConvBackwardWeightRows needs a channels-last input or output")
-	}
-	if db != nil && !bias {
-		// no ones column: the bias gradient is summed from dy
-		convBackwardWeight("ConvBackwardWeightRows", s, l, nil, dy, dw, db, rows, false)
-		return
 	}
 	convBackwardWeight("ConvBackwardWeightRows", s, l, nil, dy, dw, db, rows, bias)
 }
@@ -193,27 +185,29 @@ func transposeImages(n, c, hw int, src, dst []float32, toNHWC bool) {
 	putConvWork(ws)
 }
 
-// biasNHWCJob adds, for blocks of 16 channels (units), the sum over all
-// pixels of channels-last dy (pix rows of k) to db, accumulating in float64
-// in pixel order (so the result does not depend on the split).
-type biasNHWCJob struct {
-	k, pix int
-	dy, db []float32
-}
-
-func (j *biasNHWCJob) runRange(lo, hi int) {
-	for u := lo; u < hi; u++ {
-		k0, k1 := u*16, min(u*16+16, j.k)
-		var acc [16]float64
-		a := acc[:k1-k0]
-		for p := 0; p < j.pix; p++ {
-			row := j.dy[p*j.k+k0 : p*j.k+k1]
-			for i, v := range row[:len(a)] {
-				a[i] += float64(v)
-			}
+// biasNHWC adds to db[k] the sum of channels-last dy (n images of ohw
+// pixels x k channels) over its pixels: each image's pixels summed in
+// float32 with the vector Add, the images in float64 in order (a fixed
+// order whatever the thread count).
+func (ws *convWork) biasNHWC(k, n, ohw int, dy, db []float32) {
+	ws.bsum = growF32(ws.bsum, k)
+	acc := ws.bsum
+	if cap(ws.bacc) < k {
+		ws.bacc = make([]float64, k)
+	}
+	tot := ws.bacc[:k]
+	clear(tot)
+	for img := 0; img < n; img++ {
+		base := img * ohw * k
+		copy(acc, dy[base:base+k])
+		for p := 1; p < ohw; p++ {
+			Add(acc, acc, dy[base+p*k:base+(p+1)*k])
 		}
-		for i, v := range a {
-			j.db[k0+i] += float32(v)
+		for i, v := range acc {
+			tot[i] += float64(v)
 		}
+	}
+	for i, v := range tot {
+		db[i] += float32(v)
 	}
 }

@@ -321,8 +321,10 @@ func TestSpatialMeanNHWC(t *testing.T) {
 }
 
 // BenchmarkConvLayouts times forward + backward-data + weight/bias gradient
-// of the VGG's channels-last layers at batch 32 with NCHW activations
-// (transposed around each pass) and with channels-last ones.
+// of the VGG's channels-last layers at batch 32 with NCHW activations and
+// with channels-last ones (saved rows), alternating the two call by call
+// and reporting each one's fastest and median pass (wall us), which a
+// shared machine's load distorts much less than separate runs.
 func BenchmarkConvLayouts(b *testing.B) {
 	mk := func(c, k, hw, r, pad int) ConvShape {
 		return ConvShape{N: 32, C: c, H: hw, W: hw, K: k, R: r, S: r, StrideH: 1, StrideW: 1, PadH: pad, PadW: pad}
@@ -335,17 +337,31 @@ func BenchmarkConvLayouts(b *testing.B) {
 		s := c.s
 		x, w, dy, bias := convRand(rng, s.xLen()), convRand(rng, s.WeightLen()), convRand(rng, s.yLen()), convRand(rng, s.K)
 		y, dx, dw, db := make([]float32, s.yLen()), make([]float32, s.xLen()), make([]float32, s.WeightLen()), make([]float32, s.K)
-		for _, l := range []ConvLayout{{}, {In: c.in, Out: true}} {
-			b.Run(fmt.Sprintf("C=%d/K=%d/hw=%d/nhwc=%v", s.C, s.K, s.H, l.Out), func(b *testing.B) {
-				c0 := procCPU()
-				for i := 0; i < b.N; i++ {
-					ConvForwardLayout(s, l, x, w, bias, y)
-					ConvBackwardDataLayout(s, l, dy, w, dx)
-					ConvBackwardWeightLayout(s, l, x, dy, dw, db)
+		rows := make([]float32, ConvRowsLen(s, true))
+		b.Run(fmt.Sprintf("C=%d/K=%d/hw=%d", s.C, s.K, s.H), func(b *testing.B) {
+			var ts [2][]float64
+			for i := 0; i < b.N; i++ {
+				for v := 0; v < 2; v++ {
+					t0 := time.Now()
+					if v == 0 {
+						ConvForward(s, x, w, bias, y)
+						ConvBackwardData(s, dy, w, dx)
+						ConvBackwardWeight(s, x, dy, dw, db)
+					} else {
+						l := ConvLayout{In: c.in, Out: true}
+						ConvForwardSave(s, l, x, w, bias, y, rows)
+						ConvBackwardDataLayout(s, l, dy, w, dx)
+						ConvBackwardWeightRows(s, l, rows, true, dy, dw, db)
+					}
+					ts[v] = append(ts[v], float64(time.Since(t0).Nanoseconds())/1e3)
 				}
-				b.ReportMetric(float64(procCPU()-c0)/float64(b.N)/1e3, "cpu-us/op")
-			})
-		}
+			}
+			for v, name := range []string{"nchw", "nhwc"} {
+				slices.Sort(ts[v])
+				b.ReportMetric(ts[v][0], name+"-min-us")
+				b.ReportMetric(ts[v][len(ts[v])/2], name+"-med-us")
+			}
+		})
 	}
 }
 

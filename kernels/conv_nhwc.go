@@ -175,6 +175,7 @@ type rowsJob struct {
 	xt   []float32 // images, h x w x c
 	rows []float32 // pixels x r*s*c (+1)
 	ones bool
+	ld   int // row stride when larger than r*s*c (+1); the gap is not written
 }
 
 func (j *rowsJob) runRange(lo, hi int) {
@@ -187,6 +188,7 @@ func (j *rowsJob) runRange(lo, hi int) {
 	if j.ones {
 		ld++
 	}
+	ld = max(ld, j.ld)
 	for u := lo; u < hi; u++ {
 		n, p := u/ohw, u%ohw
 		i, jj := p/g.ow, p%g.ow
@@ -247,8 +249,9 @@ func (ws *convWork) lowerNHWC(g nhwcGeom, src []float32, n0, nb int, ones, srcNH
 	return ws.lowerNHWCTo(g, src, n0, nb, ones, srcNHWC, nil)
 }
 
-// lowerNHWCTo is lowerNHWC writing the rows into dst when it is non-nil
-// (the identity shortcut is then not taken).
+// lowerNHWCTo is lowerNHWC writing the rows into dst, with row stride
+// savedLd(depth), when dst is non-nil (the identity shortcut is then not
+// taken).
 func (ws *convWork) lowerNHWCTo(g nhwcGeom, src []float32, n0, nb int, ones, srcNHWC bool, dst []float32) []float32 {
 	chw := g.c * g.h * g.w
 	xt := src[n0*chw : (n0+nb)*chw]
@@ -266,12 +269,15 @@ func (ws *convWork) lowerNHWCTo(g nhwcGeom, src []float32, n0, nb int, ones, src
 	if ones {
 		rsc++
 	}
+	ld := rsc
 	if dst == nil {
 		ws.col = growF32(ws.col, n*rsc)
 		dst = ws.col
+	} else {
+		ld = savedLd(rsc)
 	}
-	dst = dst[:n*rsc]
-	ws.rj = rowsJob{g: g, xt: xt, rows: dst, ones: ones}
+	dst = dst[:n*ld]
+	ws.rj = rowsJob{g: g, xt: xt, rows: dst, ones: ones, ld: ld}
 	ws.run(n, n*rsc, &ws.rj)
 	ws.rj = rowsJob{}
 	return dst
@@ -388,32 +394,34 @@ func (ws *convWork) nhwcRange(p *nhwcPass, n0, n1 int) {
 		b := min(nb, n1-c0)
 		cols := b * opix
 		var keep []float32
+		lda := p.depth
 		if p.save != nil {
-			keep = p.save[c0*opix*p.depth : (c0+b)*opix*p.depth]
+			lda = savedLd(p.depth)
+			keep = p.save[c0*opix*lda : (c0+b)*opix*lda]
 		}
 		rows := ws.lowerNHWCTo(g, p.src, c0, b, p.ones, p.srcNHWC, keep)
 		out := p.dst[c0*per : (c0+b)*per]
 		if p.dstNHWC {
 			// pixels x outC is the channels-last output itself
 			if useDirectA() {
-				sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, p.depth, true, p.wt, p.depth, 0, out, outC)
+				sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, lda, true, p.wt, p.depth, 0, out, outC)
 			} else {
-				sgemmT(ws.nt(), false, true, cols, outC, p.depth, 1, rows, p.depth, p.wt, p.depth, 0, out, outC)
+				sgemmT(ws.nt(), false, true, cols, outC, p.depth, 1, rows, lda, p.wt, p.depth, 0, out, outC)
 			}
 			continue
 		}
 		if useDirectA() {
 			ws.mat = growF32(ws.mat, outC*cols)
-			sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, p.depth, true, p.wt, p.depth, 0, ws.mat, outC)
+			sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, lda, true, p.wt, p.depth, 0, ws.mat, outC)
 			ws.toNCHW(ws.mat, out, b, outC, opix)
 			continue
 		}
 		if b == 1 {
-			sgemmT(ws.nt(), false, true, outC, cols, p.depth, 1, p.wt, p.depth, rows, p.depth, 0, out, cols)
+			sgemmT(ws.nt(), false, true, outC, cols, p.depth, 1, p.wt, p.depth, rows, lda, 0, out, cols)
 			continue
 		}
 		ws.mat = growF32(ws.mat, outC*cols)
-		sgemmT(ws.nt(), false, true, outC, cols, p.depth, 1, p.wt, p.depth, rows, p.depth, 0, ws.mat, cols)
+		sgemmT(ws.nt(), false, true, outC, cols, p.depth, 1, p.wt, p.depth, rows, lda, 0, ws.mat, cols)
 		ws.lay = layoutJob{k: outC, nb: b, ohw: opix, mat: ws.mat, nchw: out, toNCHW: true}
 		ws.run(outC*b, b*per, &ws.lay)
 		ws.lay = layoutJob{}
@@ -449,35 +457,32 @@ func (ws *convWork) weightNHWC(s ConvShape, l ConvLayout, x, dy []float32, n0, n
 	ws.pj = permJob{}
 }
 
+// savedLd is the row stride of saved rows of depth d: a whole number of
+// 64-byte lines, so the weight gradient's product reads aligned rows and
+// has no one-column tail (the bias column of the forward is not part of it).
+func savedLd(d int) int { return (d + 15) &^ 15 }
+
 // weightRows is weightNHWC from saved rows (all N images, row stride
-// crs+1 with ones, else crs): one product over the images [n0, n1), and
-// with ones (and db non-nil) the bias gradient from its last column.
-func (ws *convWork) weightRows(s ConvShape, l ConvLayout, rows []float32, ones bool, dy []float32, n0, n1 int, dw, db []float32) {
+// savedLd of crs, +1 with a bias): one product over the images [n0, n1).
+func (ws *convWork) weightRows(s ConvShape, l ConvLayout, rows []float32, ld int, dy []float32, n0, n1 int, dw []float32) {
 	if n1 <= n0 {
 		return
 	}
 	ohw := s.OutH() * s.OutW()
 	rs := s.R * s.S
 	crs := s.C * rs
-	ld := crs
-	if ones {
-		ld++
-	}
 	kohw := s.K * ohw
 	b := n1 - n0
 	cols := b * ohw
 	r := rows[n0*ohw*ld : n1*ohw*ld]
-	ws.dwt = growF32(ws.dwt, s.K*ld)
+	ws.dwt = growF32(ws.dwt, s.K*crs)
 	if l.Out {
-		sgemmT(ws.nt(), true, false, s.K, ld, cols, 1, dy[n0*kohw:n1*kohw], s.K, r, ld, 0, ws.dwt, ld)
+		sgemmT(ws.nt(), true, false, s.K, crs, cols, 1, dy[n0*kohw:n1*kohw], s.K, r, ld, 0, ws.dwt, crs)
 	} else {
 		gd := ws.gatherDy(s, dy, n0, b)
-		sgemmT(ws.nt(), false, false, s.K, ld, cols, 1, gd, cols, r, ld, 0, ws.dwt, ld)
+		sgemmT(ws.nt(), false, false, s.K, crs, cols, 1, gd, cols, r, ld, 0, ws.dwt, crs)
 	}
-	ws.pj = permJob{c: s.C, rs: rs, ld: ld, src: ws.dwt[:s.K*ld], dst: dw}
-	if ones {
-		ws.pj.db = db
-	}
+	ws.pj = permJob{c: s.C, rs: rs, ld: crs, src: ws.dwt[:s.K*crs], dst: dw}
 	ws.run(s.K, s.K*crs, &ws.pj)
 	ws.pj = permJob{}
 }
@@ -487,16 +492,12 @@ func (ws *convWork) weightRows(s ConvShape, l ConvLayout, rows []float32, ones b
 type permJob struct {
 	c, rs, ld int // ld: row stride of src (>= c*rs)
 	src, dst  []float32
-	db        []float32 // when non-nil, db[k] += src[k*ld + c*rs]
 }
 
 func (j *permJob) runRange(lo, hi int) {
 	crs := j.c * j.rs
 	for k := lo; k < hi; k++ {
 		src := j.src[k*j.ld : k*j.ld+crs]
-		if j.db != nil {
-			j.db[k] += j.src[k*j.ld+crs]
-		}
 		dst := j.dst[k*crs : (k+1)*crs]
 		for c := 0; c < j.c; c++ {
 			d := dst[c*j.rs : (c+1)*j.rs]
