@@ -207,6 +207,7 @@ type winoCall struct {
 	par parJob
 	p   winoPass
 	wj  winoWeightJob
+	cj  winoColJob
 }
 
 type winoWeightJob struct{ p *winoPass }
@@ -316,14 +317,64 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	wc.p = p
 	wc.wj = winoWeightJob{p: &wc.p}
 	parallelRange(&wc.par, p.cin, ne*p.cin*p.cout, &wc.wj)
-	// One piece per group, claimed by whichever thread is free: a tile's
-	// result does not depend on its group, so neither does the output.
-	nt := min(t, p.groups)
-	if nt <= 1 || p.tiles*ne*p.cin*p.cout < convMinParallel {
+	work := p.tiles * ne * p.cin * p.cout
+	if t <= 1 || work < convMinParallel {
 		wc.p.runRange(0, p.groups)
 		return
 	}
-	wc.par.run(p.groups, p.groups, nt, &wc.p)
+	if panels := (p.kp + winoNR - 1) / winoNR; p.blocks < 2*t && panels >= 2*t {
+		wc.splitColumns(panels, work)
+		return
+	}
+	// One piece per group, claimed by whichever thread is free: a tile's
+	// result does not depend on its group, so neither does the output.
+	wc.par.run(p.groups, p.groups, min(t, p.groups), &wc.p)
+}
+
+// splitColumns runs the pass as one group split over threads step by
+// step: transforms by tiles, products by column panels. For few tiles (the
+// 3x3 maps at batch 32: 32 tiles, 3 register-tile blocks) a split by tiles
+// leaves one thread a block short or pads the blocks. Every element is
+// computed as in the tile split, so results do not change.
+func (wc *winoCall) splitColumns(panels, work int) {
+	p := &wc.p
+	sc := getWinoScratch()
+	gs := p.prepare(sc, 0, p.blocks)
+	wc.cj = winoColJob{p: p, gs: gs}
+	parallelRange(&wc.par, gs.nt, gs.nt*p.al.ne*p.cin, &wc.cj)
+	wc.cj.step = 1
+	parallelRange(&wc.par, panels, work, &wc.cj)
+	wc.cj.step = 2
+	parallelRange(&wc.par, gs.nt, gs.nt*p.al.ne*p.cout, &wc.cj)
+	wc.cj = winoColJob{}
+	clear(sc.pin)
+	clear(sc.pout)
+	putWinoScratch(sc)
+}
+
+// winoColJob is one step of splitColumns: 0 input transform (units:
+// tiles), 1 products (column panels), 2 output transform (tiles).
+type winoColJob struct {
+	p    *winoPass
+	gs   winoGroup
+	step int
+}
+
+func (j *winoColJob) runRange(lo, hi int) {
+	p, gs := j.p, j.gs
+	ne, mm := p.al.ne, p.al.m*p.al.m
+	switch j.step {
+	case 0:
+		p.al.input(gs.pin[lo*ne:hi*ne], hi-lo, p.cin, gs.v[lo*p.cin:], gs.gp*p.cin, p.cin)
+	case 1:
+		p.gemms(gs, lo*winoNR, min(hi*winoNR, p.kp))
+	case 2:
+		var bias *float32
+		if p.bias != nil {
+			bias = &p.bias[0]
+		}
+		p.al.output(gs.m[lo*p.kp:], gs.gp*p.kp, p.kp, hi-lo, p.cout, gs.pout[lo*mm:hi*mm], bias)
+	}
 }
 
 // uRow is the offset of U[e] row row, column 0.
@@ -438,6 +489,22 @@ func (p *winoPass) runRange(lo, hi int) {
 // group transforms, multiplies and transforms back the tiles of group g.
 func (p *winoPass) group(sc *winoScratch, g int) {
 	b0, b1 := g*p.blocks/p.groups, (g+1)*p.blocks/p.groups
+	gs := p.prepare(sc, b0, b1)
+	p.al.input(gs.pin, gs.nt, p.cin, gs.v, gs.gp*p.cin, p.cin)
+	p.gemms(gs, 0, p.kp)
+	p.output(gs)
+}
+
+// winoGroup is the state of a group of tiles between its steps.
+type winoGroup struct {
+	nt, gp    int // tiles, rows (nt rounded up to whole blocks)
+	v, m      []float32
+	pin, pout []*float32
+}
+
+// prepare sizes sc for the tiles of blocks [b0, b1) and fills their
+// input and output pointer tables.
+func (p *winoPass) prepare(sc *winoScratch, b0, b1 int) winoGroup {
 	t0, t1 := b0*winoMR, min(b1*winoMR, p.tiles)
 	nt := t1 - t0
 	gp := (b1 - b0) * winoMR
@@ -486,24 +553,33 @@ func (p *winoPass) group(sc *winoScratch, g int) {
 			}
 		}
 	}
-	v, m := sc.v[:ne*gp*ldv], sc.m[:ne*gp*ldm]
-	al.input(pin, nt, cin, v, gp*ldv, ldv)
-	for e := 0; e < ne; e++ {
-		p.gemm(v[e*gp*ldv:(e+1)*gp*ldv], m[e*gp*ldm:(e+1)*gp*ldm], e, gp)
+	return winoGroup{nt: nt, gp: gp, v: sc.v[:ne*gp*ldv], m: sc.m[:ne*gp*ldm], pin: pin, pout: pout}
+}
+
+// gemms runs the ne products of group gs for M's columns [j0, j1).
+func (p *winoPass) gemms(gs winoGroup, j0, j1 int) {
+	lv, lm := gs.gp*p.cin, gs.gp*p.kp
+	for e := 0; e < p.al.ne; e++ {
+		p.gemm(gs.v[e*lv:(e+1)*lv], gs.m[e*lm:(e+1)*lm], e, gs.gp, j0, j1)
 	}
+}
+
+// output transforms group gs's products back into dst.
+func (p *winoPass) output(gs winoGroup) {
 	var bias *float32
 	if p.bias != nil {
 		bias = &p.bias[0]
 	}
-	al.output(m, gp*ldm, ldm, nt, cout, pout, bias)
+	p.al.output(gs.m, gs.gp*p.kp, p.kp, gs.nt, p.cout, gs.pout, bias)
 }
 
-// gemm sets M[e] (gp x kp, row stride kp) = V[e] (gp x cin) * U[e].
-func (p *winoPass) gemm(v, m []float32, e, gp int) {
+// gemm sets columns [j0, j1) (multiples of winoNR, or j1 = kp) of M[e]
+// (gp x kp, row stride kp) = V[e] (gp x cin) * U[e].
+func (p *winoPass) gemm(v, m []float32, e, gp, j0, j1 int) {
 	cin, kp := p.cin, p.kp
 	ue := p.u[e*cin*kp : (e+1)*cin*kp]
 	if !p.packed {
-		sgemmT(1, false, false, gp, p.cout, cin, 1, v, cin, ue, kp, 0, m, kp)
+		sgemmT(1, false, false, gp, min(j1, p.cout)-j0, cin, 1, v, cin, ue[j0:], kp, 0, m[j0:], kp)
 		return
 	}
 	ak := directAKernel()
@@ -514,7 +590,7 @@ func (p *winoPass) gemm(v, m []float32, e, gp int) {
 			fn = ak.set
 		}
 		us := ue[ps*kp : (ps+kb)*kp]
-		for jr := 0; jr < kp; jr += winoNR {
+		for jr := j0; jr < j1; jr += winoNR {
 			bp := us[jr*kb : (jr+winoNR)*kb]
 			for ir := 0; ir < gp; ir += winoMR {
 				a := v[ir*cin+ps : (ir+winoMR-1)*cin+ps+kb]

@@ -214,7 +214,7 @@ func TestWinogradDeterministic(t *testing.T) {
 	defer SetThreads(Threads())
 	defer func(v, a int) { winoL2Floats, winoAlgoMode = v, a }(winoL2Floats, winoAlgoMode)
 	r := rand.New(rand.NewPCG(3, 5))
-	for ci, c := range []winoCase{{5, 7, 7, 32, 128}, {3, 3, 3, 128, 256}, {2, 14, 5, 17, 33}, {5, 7, 7, 32, 128}, {3, 3, 3, 128, 256}, {2, 14, 5, 17, 33}} {
+	for ci, c := range []winoCase{{5, 7, 7, 32, 128}, {32, 3, 3, 128, 256}, {2, 14, 5, 17, 33}, {5, 7, 7, 32, 128}, {32, 3, 3, 128, 256}, {2, 14, 5, 17, 33}} {
 		winoAlgoMode = 2 + ci/3
 		s := winoShapeOf(c)
 		x := winoRand(r, s.xLen())
@@ -369,20 +369,25 @@ func TestWinogradTwins(t *testing.T) {
 	}
 }
 
-// TestWinogradAllocs: no allocations per call once the buffers exist.
+// TestWinogradAllocs: no allocations per call once the buffers exist, on
+// the tile split and (two threads, few tiles) the column split.
 func TestWinogradAllocs(t *testing.T) {
+	defer SetThreads(Threads())
+	SetThreads(2)
 	r := rand.New(rand.NewPCG(4, 4))
-	s := winoShapeOf(winoCase{8, 7, 7, 32, 64})
-	x, w, b := winoRand(r, s.xLen()), winoRand(r, s.WeightLen()), winoRand(r, s.K)
-	y := make([]float32, s.yLen())
-	dx := make([]float32, s.xLen())
-	f := func() {
-		WinogradForwardNHWC(s, x, w, b, y)
-		WinogradBackwardDataNHWC(s, y, w, dx)
-	}
-	f()
-	if a := testing.AllocsPerRun(20, f); a > 0 {
-		t.Fatalf("%v allocations per call", a)
+	for _, c := range []winoCase{{8, 7, 7, 32, 64}, {32, 3, 3, 64, 128}} {
+		s := winoShapeOf(c)
+		x, w, b := winoRand(r, s.xLen()), winoRand(r, s.WeightLen()), winoRand(r, s.K)
+		y := make([]float32, s.yLen())
+		dx := make([]float32, s.xLen())
+		f := func() {
+			WinogradForwardNHWC(s, x, w, b, y)
+			WinogradBackwardDataNHWC(s, y, w, dx)
+		}
+		f()
+		if a := testing.AllocsPerRun(20, f); a > 0 {
+			t.Fatalf("%+v: %v allocations per call", c, a)
+		}
 	}
 }
 
