@@ -39,10 +39,11 @@ func directFits(kout, taps, ow int) bool {
 	return kout >= 8 && kout <= 32 && taps <= 512 && ow >= 8
 }
 
-// directFitsFew: 1-3 output channels (backward-data into RGB) by the flat
-// 3-channel tile (not the row-wise kernel, which left 13 of 16 broadcasts
-// idle). Measured at batch 128 on one core: 3->16x28 backward-data XX
-// GFLOP/cpu-s against 42 lowered.
+// directFitsFew: 1-3 output channels (backward-data into RGB) by the 3x7
+// masked or 3x8 flat tile (the row-wise kernel left 13 of 16 broadcasts
+// idle). Measured at batch 128 on one core (fastest of 40 calls, busy
+// machine): 3->16x28 backward-data 131-184 GFLOP/s masked, 111-119 flat,
+// 55 row-wise; the im2col path measured 42-48 GFLOP/cpu-s.
 func directFitsFew(kout, taps, ow int) bool {
 	return convFlatMode != 2 && kout >= 1 && kout <= 3 && taps <= 512 && ow >= 8
 }

@@ -22,3 +22,12 @@ func maskedKernels() (m8x3, m3x7, m8x1 mconvFunc, wg mwgradFunc) {
 	}
 	return nil, nil, nil, nil
 }
+
+// prefetchFns returns the path's cache prefetches (read, write), nil where
+// there are none.
+func prefetchFns() (rd, wr func(p *float32, lines int)) {
+	if cur.name == "avx512" {
+		return asm.PrefetchRead, asm.PrefetchWrite
+	}
+	return nil, nil
+}

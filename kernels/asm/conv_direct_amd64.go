@@ -67,3 +67,15 @@ func MConv8x1AVX512(out *float32, ldo int, in *float32, ldc, nc int, rsoff *int3
 //
 //go:noescape
 func MWgrad8x3AVX512(part *float32, dy *float32, ldy int, x *float32, offs *int32, masks *uint16, nv, nimg, dyImg, xImg int)
+
+// PrefetchRead prefetches lines 64-byte lines from p on into the caches
+// (PREFETCHT0); a hint only, it never faults.
+//
+//go:noescape
+func PrefetchRead(p *float32, lines int)
+
+// PrefetchWrite is PrefetchRead with intent to write (PREFETCHW, present on
+// every AVX-512 CPU): the lines arrive owned, so later stores do not wait.
+//
+//go:noescape
+func PrefetchWrite(p *float32, lines int)

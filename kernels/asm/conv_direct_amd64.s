@@ -883,3 +883,31 @@ mwstore:
 	VMOVUPS Z23, 1472(R12)
 	VZEROUPPER
 	RET
+
+// func PrefetchRead(p *float32, lines int)
+TEXT ·PrefetchRead(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), AX
+	MOVQ lines+8(FP), CX
+	TESTQ CX, CX
+	JLE pfrdone
+pfr:
+	PREFETCHT0 (AX)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ pfr
+pfrdone:
+	RET
+
+// func PrefetchWrite(p *float32, lines int)
+TEXT ·PrefetchWrite(SB), NOSPLIT, $0-16
+	MOVQ p+0(FP), AX
+	MOVQ lines+8(FP), CX
+	TESTQ CX, CX
+	JLE pfwdone
+pfw:
+	BYTE $0x0F; BYTE $0x0D; BYTE $0x08 // PREFETCHW (AX)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ pfw
+pfwdone:
+	RET
