@@ -426,3 +426,47 @@ func TestWinogradBadShape(t *testing.T) {
 	}()
 	WinogradForwardNHWC(s, make([]float32, 16), make([]float32, 9), nil, make([]float32, 4))
 }
+
+// TestWinogradConcurrent: calls from several goroutines at once (each with
+// its own pooled state) give the results of calls made one at a time.
+func TestWinogradConcurrent(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 1))
+	cases := []winoCase{{6, 7, 7, 32, 64}, {32, 3, 3, 64, 96}, {3, 14, 14, 16, 32}}
+	type run struct {
+		s       ConvShape
+		x, w, b []float32
+		want    []float32
+	}
+	runs := make([]run, len(cases))
+	for i, c := range cases {
+		s := winoShapeOf(c)
+		rn := run{s: s, x: winoRand(r, s.xLen()), w: winoRand(r, s.WeightLen()), b: winoRand(r, s.K), want: make([]float32, s.yLen())}
+		WinogradForwardNHWC(s, rn.x, rn.w, rn.b, rn.want)
+		runs[i] = rn
+	}
+	errs := make(chan string, 3*len(runs))
+	done := make(chan bool)
+	for g := 0; g < 3*len(runs); g++ {
+		go func(rn run) {
+			y := make([]float32, len(rn.want))
+			for rep := 0; rep < 5; rep++ {
+				WinogradForwardNHWC(rn.s, rn.x, rn.w, rn.b, y)
+				for i := range y {
+					if math.Float32bits(y[i]) != math.Float32bits(rn.want[i]) {
+						errs <- fmt.Sprintf("%+v: element %d differs", rn.s, i)
+						done <- true
+						return
+					}
+				}
+			}
+			done <- true
+		}(runs[g%len(runs)])
+	}
+	for g := 0; g < 3*len(runs); g++ {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
+	}
+}
