@@ -545,9 +545,14 @@ func (f *iceFrame) render(out []uint8, o *ICEOptions) (int32, []ICEObject) {
 			w := o.Types
 			w[ICETouching] = 0
 			t2 := f.pickType(w)
+			// A separate catheter's tip lies well away from the first, in
+			// another grid cell (else one of them could not be found); when
+			// there is no room for that (two near-probe tips, one small
+			// pool) the frame keeps one catheter.
+			far := math.Max(0.2*float64(n), ICECell)
 			for try := 0; try < 50; try++ {
 				x2, y2 := f.placeTip(t2, o.Distinct)
-				if math.Hypot(x2-x, y2-y) > 0.2*float64(n) || try == 49 {
+				if math.Hypot(x2-x, y2-y) >= far && (int(x2)/ICECell != int(x)/ICECell || int(y2)/ICECell != int(y)/ICECell) {
 					objs = append(objs, f.catheter(t2, x2, y2, f.lateralDir(x2), 0, o.Distinct))
 					break
 				}

@@ -337,3 +337,26 @@ func TestICESplitTypes(t *testing.T) {
 		}
 	}
 }
+
+// Two separate catheters lie well apart, in different grid cells (a grid
+// detector finds one object per cell).
+func TestICESeparateCatheters(t *testing.T) {
+	for _, size := range []int{64, 128} {
+		s := SimICE(ICEOptions{N: 600, Size: size, Seed: 6, Types: ICETestTypes, Two: 0.9})
+		pairs, close := 0, 0
+		for _, objs := range s.Objects {
+			if len(objs) != 2 || objs[0].Type == ICETouching {
+				continue
+			}
+			pairs++
+			a, b := objs[0], objs[1]
+			same := int(a.X)/ICECell == int(b.X)/ICECell && int(a.Y)/ICECell == int(b.Y)/ICECell
+			if same || math.Hypot(float64(a.X-b.X), float64(a.Y-b.Y)) < ICECell {
+				close++
+			}
+		}
+		if pairs < 200 || close > 0 {
+			t.Errorf("size %d: %d of %d separate pairs close or in one cell", size, close, pairs)
+		}
+	}
+}
