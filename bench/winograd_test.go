@@ -12,8 +12,8 @@ import (
 // maps, the Winograd F(2x2, 3x3) kernels on channels-last data with the
 // GEMM-lowering paths in the same run:
 //
-//	wino2_*: WinogradForwardNHWC / WinogradBackwardDataNHWC (NHWC in and
-//	         out) forced to F(2x2, 3x3); wino3_*: forced to F(3x3, 3x3)
+//	winoM_*: WinogradForwardNHWC / WinogradBackwardDataNHWC (NHWC in and
+//	         out) forced to F(MxM, 3x3), M = 2, 3, 4
 //	nhwc_*:  ConvForwardLayout / ConvBackwardDataLayout with kernels.ConvNHWC
 //	nchw_*:  ConvForward / ConvBackwardData on NCHW data, including the
 //	         transposes to and from channels-last they do inside
@@ -48,10 +48,12 @@ func BenchmarkWinograd(b *testing.B) {
 			}{
 				{"wino2_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
 				{"wino3_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
+				{"wino4_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
 				{"nhwc_fwd", func() { kernels.ConvForwardLayout(s, kernels.ConvNHWC, xt, w, bias, y) }},
 				{"nchw_fwd", func() { kernels.ConvForward(s, x, w, bias, y) }},
 				{"wino2_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
 				{"wino3_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
+				{"wino4_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
 				{"nhwc_bwd_data", func() { kernels.ConvBackwardDataLayout(s, kernels.ConvNHWC, dyt, w, dx) }},
 				{"nchw_bwd_data", func() { kernels.ConvBackwardData(s, dy, w, dx) }},
 			}
@@ -65,6 +67,8 @@ func BenchmarkWinograd(b *testing.B) {
 							defer kernels.SetWinogradAlgo(kernels.SetWinogradAlgo(2))
 						case "wino3":
 							defer kernels.SetWinogradAlgo(kernels.SetWinogradAlgo(3))
+						case "wino4":
+							defer kernels.SetWinogradAlgo(kernels.SetWinogradAlgo(4))
 						}
 						p.fn() // warm the workspaces
 						b.ReportAllocs()

@@ -87,21 +87,24 @@ type winoAlgo struct {
 	outGo    func(m []float32, lde, ldm, nt, c int, pout []*float32, bias *float32)
 }
 
-// winoAlgos returns F(2x2, 3x3) and F(3x3, 3x3) with the assembly of the
-// current path (the path can change between calls).
-func winoAlgos() (f2, f3 winoAlgo) {
+// winoAlgos returns F(2x2, 3x3), F(3x3, 3x3) and F(4x4, 3x3) with the
+// assembly of the current path (the path can change between calls).
+func winoAlgos() (f2, f3, f4 winoAlgo) {
 	f2 = winoAlgo{m: 2, a: 4, ne: 16, inGo: winoInputGo, outGo: winoOutputGo,
 		in: winoInputFn(), out: winoOutputFn(), filt: winoFilterFn()}
 	f3 = winoAlgo{m: 3, a: 5, ne: 25, inGo: wino5InputGo, outGo: wino5OutputGo,
 		in: wino5InputFn(), out: wino5OutputFn(), filt: wino5FilterFn()}
-	return f2, f3
+	f4 = winoAlgo{m: 4, a: 6, ne: 36, inGo: wino6InputGo, outGo: wino6OutputGo,
+		in: wino6InputFn(), out: wino6OutputFn(), filt: wino6FilterFn()}
+	return f2, f3, f4
 }
 
 // winoAlgoMode forces the algorithm for tests and A/B runs: 0 automatic,
-// 2 F(2x2, 3x3), 3 F(3x3, 3x3).
+// 2 F(2x2, 3x3), 3 F(3x3, 3x3), 4 F(4x4, 3x3).
 var winoAlgoMode = 0
 
-// SetWinogradAlgo forces F(2x2, 3x3) (2) or F(3x3, 3x3) (3), or restores
+// SetWinogradAlgo forces F(2x2, 3x3) (2), F(3x3, 3x3) (3) or F(4x4, 3x3)
+// (4), or restores
 // the automatic choice (0), returning the previous setting. It exists for
 // A/B benchmarks; results are correct either way.
 func SetWinogradAlgo(m int) int {
@@ -110,20 +113,29 @@ func SetWinogradAlgo(m int) int {
 	return old
 }
 
-// winoAlgoFor picks the algorithm for an h x w plane: the one with fewer
-// multiplies per output channel pair (tiles x elements), F(2x2) on a tie.
+// winoAlgoFor picks the algorithm for an h x w plane: the one with fewest
+// multiplies per channel pair (tiles x elements), the smaller tile on a tie.
 func winoAlgoFor(h, w int) winoAlgo {
-	f2, f3 := winoAlgos()
+	f2, f3, f4 := winoAlgos()
 	switch winoAlgoMode {
 	case 2:
 		return f2
 	case 3:
 		return f3
+	case 4:
+		return f4
 	}
-	if (h+2)/3*((w+2)/3)*25 < (h+1)/2*((w+1)/2)*16 {
-		return f3
+	best := f2
+	for _, al := range []winoAlgo{f3, f4} {
+		if winoMults(al, h, w) < winoMults(best, h, w) {
+			best = al
+		}
 	}
-	return f2
+	return best
+}
+
+func winoMults(al winoAlgo, h, w int) int {
+	return (h + al.m - 1) / al.m * ((w + al.m - 1) / al.m) * al.ne
 }
 
 // WinogradForwardNHWC computes y = conv(x, w) + bias for a 3x3, stride-1,
@@ -438,16 +450,19 @@ func (j *winoWeightJob) runRange(lo, hi int) {
 // dst[e*lde+(j/32)*ldp+j%32].
 func winoFilterRunGo(al *winoAlgo, src []float32, off, ldg, n int, dst []float32, lde, ldp int) {
 	var g [9]float32
-	var u [25]float32
+	var u [36]float32
 	for j := 0; j < n; j++ {
 		for t := range g {
 			g[t] = src[off+t*ldg+j]
 		}
 		// direct calls: through al.filtGo, g and u would escape
-		if al.m == 2 {
-			winoFilter(&g, &u)
-		} else {
-			wino5Filter(&g, &u)
+		switch al.m {
+		case 2:
+			winoFilter(&g, (*[25]float32)(u[:25]))
+		case 3:
+			wino5Filter(&g, (*[25]float32)(u[:25]))
+		default:
+			wino6Filter(&g, &u)
 		}
 		o := j/winoNR*ldp + j%winoNR
 		for e, v := range u[:al.ne] {
@@ -518,9 +533,9 @@ func (p *winoPass) prepare(sc *winoScratch, b0, b1 int) winoGroup {
 		sc.zero = make([]float32, cin)
 	}
 	sc.sink = growF32(sc.sink, cout)
-	if cap(sc.pin) < 25*gp {
-		sc.pin = make([]*float32, 25*gp)
-		sc.pout = make([]*float32, 9*gp)
+	if cap(sc.pin) < 36*gp {
+		sc.pin = make([]*float32, 36*gp)
+		sc.pout = make([]*float32, 16*gp)
 	}
 	pin, pout := sc.pin[:ne*nt], sc.pout[:tm*tm*nt]
 	zero, sink := &sc.zero[0], &sc.sink[0]

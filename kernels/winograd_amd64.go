@@ -51,3 +51,27 @@ func wino5FilterFn() func(g *float32, ldg, n int, dst *float32, lde, ldp int) {
 	}
 	return nil
 }
+
+// wino6InputFn returns the path's assembly F(4x4) input transform, or nil.
+func wino6InputFn() func(pin **float32, nt, c int, v *float32, lde, ldv int) {
+	if cur.name == "avx512" {
+		return asm.Wino6InAVX512
+	}
+	return nil
+}
+
+// wino6OutputFn returns the path's assembly F(4x4) output transform, or nil.
+func wino6OutputFn() func(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32) {
+	if cur.name == "avx512" {
+		return asm.Wino6OutAVX512
+	}
+	return nil
+}
+
+// wino6FilterFn returns the path's assembly F(4x4) filter transform, or nil.
+func wino6FilterFn() func(g *float32, ldg, n int, dst *float32, lde, ldp int) {
+	if cur.name == "avx512" {
+		return asm.Wino6FilterAVX512
+	}
+	return nil
+}

@@ -43,3 +43,22 @@ func Wino5OutAVX512(m *float32, lde, ldm, nt, c int, pout **float32, bias *float
 //
 //go:noescape
 func Wino5FilterAVX512(src *float32, ldg, n int, dst *float32, lde, ldp int)
+
+// Wino6InAVX512 is the F(4x4, 3x3) input transform: as WinoInAVX512 with
+// 6x6 patches (36 pointers per tile) and 36 elements. Needs AVX-512F.
+//
+//go:noescape
+func Wino6InAVX512(pin **float32, nt, c int, v *float32, lde, ldv int)
+
+// Wino6OutAVX512 is the F(4x4, 3x3) output transform: as WinoOutAVX512
+// with 36 elements in and a 4x4 block (16 pointers per tile) out.
+// Needs AVX-512F.
+//
+//go:noescape
+func Wino6OutAVX512(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32)
+
+// Wino6FilterAVX512 is the F(4x4, 3x3) filter transform: as
+// WinoFilterAVX512 with 36 elements. Needs AVX-512F.
+//
+//go:noescape
+func Wino6FilterAVX512(src *float32, ldg, n int, dst *float32, lde, ldp int)

@@ -505,3 +505,241 @@ open(os.path.join(root, "kernels/asm/winograd5_amd64.s"), "w").write("\n".join(h
 open(os.path.join(root, "kernels/winograd5.go"), "w").write("\n".join(Gs) + "\n")
 
 open(os.path.join(root, "kernels/asm/winograd_amd64.s"), "w").write(f2_in_out + "\n" + f2_filter + "\n")
+
+# ---- F(4x4, 3x3) (points 0, 1, -1, 2, -2, infinity): assembly and Go twins.
+# Six-wide patches: the input transform's first pass goes through a stack
+# scratch (36 vectors do not fit the 32 registers next to its inputs).
+def gen_f4():
+    AT = [[1,1,1,1,1,0],[0,1,-1,2,-2,0],[0,1,1,4,4,0],[0,1,-1,8,-8,1]]
+    G = [[F(1,4),0,0],[F(1,6),F(1,6),F(1,6)],[F(1,6),F(-1,6),F(1,6)],[F(1,24),F(1,12),F(1,6)],[F(1,24),F(-1,12),F(1,6)],[0,0,1]]
+    BT = [[4,0,-5,0,1,0],[0,4,4,-1,-1,0],[0,-4,4,1,-1,0],[0,-2,-1,2,1,0],[0,2,-1,-2,1,0],[0,4,0,-5,0,1]]
+    AT=[[F(x) for x in r] for r in AT]; G=[[F(x) for x in r] for r in G]; BT=[[F(x) for x in r] for r in BT]
+    cs = {}
+    def ci(fr):
+        b = f32bits(fr)
+        if b not in cs: cs[b] = len(cs)
+        return cs[b]
+    def gc(c):
+        ci(c)
+        if c.denominator == 1: return "%d" % c.numerator
+        return "(%d.0 / %d)" % (c.numerator, c.denominator)
+    def gx(row, names):
+        t = terms(row); s = ""
+        for k, (c, i) in enumerate(t):
+            x = names[i]
+            if k == 0:
+                s = x if c == 1 else "float32(%s*%s)" % (gc(c), x)
+                continue
+            if c == 1: s = "%s + %s" % (s, x) if k == 1 else "(%s) + %s" % (s, x)
+            elif c == -1: s = "%s - %s" % (s, x) if k == 1 else "(%s) - %s" % (s, x)
+            else: s = ("%s + float32(%s*%s)" if k == 1 else "(%s) + float32(%s*%s)") % (s, gc(c), x)
+        return s
+    A = []
+    def a(s): A.append("\t" + s)
+    def ax(row, regs, dst, tmp):
+        t = terms(row)
+        for k, (c, i) in enumerate(t):
+            x = regs[i]
+            if k == 0:
+                if c == 1: a("VMOVAPS Z%d, Z%d" % (x, dst))
+                else: a("VMULPS.BCST wino6c<>+%d(SB), Z%d, Z%d" % (4*ci(c), x, dst))
+                continue
+            if c == 1: a("VADDPS Z%d, Z%d, Z%d" % (x, dst, dst))
+            elif c == -1: a("VSUBPS Z%d, Z%d, Z%d" % (x, dst, dst))
+            else:
+                a("VMULPS.BCST wino6c<>+%d(SB), Z%d, Z%d" % (4*ci(c), x, tmp))
+                a("VADDPS Z%d, Z%d, Z%d" % (tmp, dst, dst))
+    def mask(lbl):
+        a("MOVQ $0xffff, R14"); a("CMPQ R13, $16"); a("JGE %sFull" % lbl); a("MOVQ $1, R14")
+        a("MOVQ CX, R15"); a("MOVQ R13, CX"); a("SHLQ CX, R14"); a("DECQ R14"); a("MOVQ R15, CX")
+        A.append(lbl + "Full:"); a("KMOVW R14, K1")
+    n = 6
+    # input
+    A.append("""
+// Wino6InAVX512 is the F(4x4, 3x3) input transform (6x6 patches, 36
+// pointers per tile; see WinoInAVX512). (Generated code.)
+
+// func Wino6InAVX512(pin **float32, nt, c int, v *float32, lde, ldv int)
+TEXT ·Wino6InAVX512(SB), $2304-48""")
+    a("MOVQ pin+0(FP), SI"); a("MOVQ nt+8(FP), CX"); a("MOVQ c+16(FP), DX"); a("MOVQ v+24(FP), DI")
+    a("MOVQ lde+32(FP), R8"); a("SHLQ $2, R8"); a("MOVQ ldv+40(FP), R9"); a("SHLQ $2, R9")
+    a("TESTQ CX, CX"); a("JZ in6Done")
+    A.append("in6Tile:")
+    a("XORQ BX, BX"); a("MOVQ DX, R13")
+    A.append("in6Chunk:")
+    mask("in6")
+    for b in range(n):
+        for r in range(n):
+            a("MOVQ %d(SI), AX" % (8*(r*n+b)))
+            a("VMOVUPS (AX)(BX*1), K1, Z%d" % r)
+        for i in range(n):
+            ax(BT[i], list(range(n)), 6+i, 30)
+            a("VMOVUPS Z%d, t-%d(SP)" % (6+i, 2304-64*(i*n+b)))
+    a("LEAQ (DI)(BX*1), R10")
+    for i in range(n):
+        for b in range(n):
+            a("VMOVUPS t-%d(SP), Z%d" % (2304-64*(i*n+b), b))
+        for j in range(n):
+            ax(BT[j], list(range(n)), 6, 30)
+            a("VMOVUPS Z6, K1, (R10)")
+            a("ADDQ R8, R10")
+    a("ADDQ $64, BX"); a("SUBQ $16, R13"); a("JG in6Chunk")
+    a("ADDQ $%d, SI" % (8*n*n)); a("ADDQ R9, DI"); a("DECQ CX"); a("JNZ in6Tile")
+    A.append("in6Done:"); a("VZEROUPPER"); a("RET")
+    # output: S[r][j] in Z6 + r*4 + j (24 registers), loads Z0..Z5
+    A.append("""
+// Wino6OutAVX512 is the F(4x4, 3x3) output transform (36 elements in, 4x4
+// block out, 16 pointers per tile; see WinoOutAVX512). (Generated code.)
+
+// func Wino6OutAVX512(m *float32, lde, ldm, nt, c int, pout **float32, bias *float32)
+TEXT ·Wino6OutAVX512(SB), NOSPLIT, $0-56""")
+    a("MOVQ m+0(FP), SI"); a("MOVQ lde+8(FP), R8"); a("SHLQ $2, R8"); a("MOVQ ldm+16(FP), R9"); a("SHLQ $2, R9")
+    a("MOVQ nt+24(FP), CX"); a("MOVQ c+32(FP), DX"); a("MOVQ pout+40(FP), DI"); a("MOVQ bias+48(FP), R12")
+    a("TESTQ CX, CX"); a("JZ out6Done")
+    A.append("out6Tile:")
+    a("XORQ BX, BX"); a("MOVQ DX, R13")
+    A.append("out6Chunk:")
+    mask("out6")
+    a("LEAQ (SI)(BX*1), R10")
+    for r in range(n):
+        for b in range(n):
+            a("VMOVUPS (R10), K1, Z%d" % b)
+            a("ADDQ R8, R10")
+        for j in range(4):
+            ax(AT[j], list(range(n)), 6+r*4+j, 30)
+    a("TESTQ R12, R12"); a("JZ out6NoBias")
+    a("VMOVUPS (R12)(BX*1), K1, Z1")
+    A.append("out6NoBias:")
+    for i in range(4):
+        for j in range(4):
+            ax(AT[i], [6+r*4+j for r in range(n)], 0, 30)
+            a("TESTQ R12, R12"); a("JZ out6S%d%d" % (i, j))
+            a("VADDPS Z1, Z0, Z0")
+            A.append("out6S%d%d:" % (i, j))
+            a("MOVQ %d(DI), AX" % (8*(i*4+j)))
+            a("VMOVUPS Z0, K1, (AX)(BX*1)")
+    a("ADDQ $64, BX"); a("SUBQ $16, R13"); a("JG out6Chunk")
+    a("ADDQ R9, SI"); a("ADDQ $128, DI"); a("DECQ CX"); a("JNZ out6Tile")
+    A.append("out6Done:"); a("VZEROUPPER"); a("RET")
+    # filter: g in Z0..Z8, Q[i][q] in Z9 + i*3 + q (18), out Z27
+    A.append("""
+// Wino6FilterAVX512 is the F(4x4, 3x3) filter transform (36 elements; see
+// WinoFilterAVX512). (Generated code.)
+
+// func Wino6FilterAVX512(src *float32, ldg, n int, dst *float32, lde, ldp int)
+TEXT ·Wino6FilterAVX512(SB), NOSPLIT, $0-48""")
+    a("MOVQ src+0(FP), SI"); a("MOVQ ldg+8(FP), R9"); a("SHLQ $2, R9"); a("MOVQ n+16(FP), R13")
+    a("MOVQ dst+24(FP), DI"); a("MOVQ lde+32(FP), R8"); a("SHLQ $2, R8"); a("MOVQ ldp+40(FP), R12"); a("SHLQ $2, R12")
+    a("XORQ R15, R15")
+    a("TESTQ R13, R13"); a("JLE f6Done")
+    A.append("f6Chunk:")
+    a("MOVQ $0xffff, R14"); a("CMPQ R13, $16"); a("JGE f6Full"); a("MOVQ $1, R14"); a("MOVQ R13, CX"); a("SHLQ CX, R14"); a("DECQ R14")
+    A.append("f6Full:")
+    a("KMOVW R14, K1")
+    a("MOVQ SI, R10")
+    for t in range(9):
+        a("VMOVUPS.Z (R10), K1, Z%d" % t)
+        if t < 8: a("ADDQ R9, R10")
+    for q in range(3):
+        for i in range(n):
+            ax(G[i], [r*3+q for r in range(3)], 9+i*3+q, 30)
+    a("LEAQ (DI)(R15*1), R10")
+    for i in range(n):
+        for j in range(n):
+            ax(G[j], [9+i*3+q for q in range(3)], 27, 30)
+            a("VMOVUPS Z27, K1, (R10)")
+            a("ADDQ R8, R10")
+    a("ADDQ $64, SI")
+    a("XORQ $64, R15"); a("JNZ f6Same"); a("ADDQ R12, DI")
+    A.append("f6Same:")
+    a("SUBQ $16, R13"); a("JG f6Chunk")
+    A.append("f6Done:"); a("VZEROUPPER"); a("RET")
+    # Go twins
+    Gs = []
+    g = Gs.append
+    g("""// Code generated by kernels/asm/winograd_gen.py from the F(4x4, 3x3)
+// matrices (points 0, 1, -1, 2, -2, infinity); asm/winograd6_amd64.s comes
+// from the same term lists, so the two agree bit for bit. DO NOT EDIT.
+
+package kernels
+
+import "unsafe"
+
+// Transform matrices of F(4x4, 3x3), for the record:
+//
+//	B^T = [4 0 -5 0 1 0; 0 4 4 -1 -1 0; 0 -4 4 1 -1 0;
+//	       0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+//	G   = [1/4 0 0; 1/6 1/6 1/6; 1/6 -1/6 1/6;
+//	       1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+//	A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+
+// wino6InputGo is the pure-Go twin of Wino6InAVX512.
+func wino6InputGo(pin []*float32, nt, c int, v []float32, lde, ldv int) {
+	var d [36][]float32
+	for i := 0; i < nt; i++ {
+		for k := range d {
+			d[k] = unsafe.Slice(pin[i*36+k], c)
+		}
+		o := v[i*ldv:]
+		for ch := 0; ch < c; ch++ {""")
+    for b in range(n):
+        names = ["d[%d][ch]" % (r*n+b) for r in range(n)]
+        for i in range(n):
+            g("\t\t\tt%d%d := %s" % (i, b, gx(BT[i], names)))
+    for i in range(n):
+        for j in range(n):
+            g("\t\t\to[%d*lde+ch] = %s" % (i*n+j, gx(BT[j], ["t%d%d" % (i, b) for b in range(n)])))
+    g("""		}
+	}
+}
+
+// wino6OutputGo is the pure-Go twin of Wino6OutAVX512.
+func wino6OutputGo(m []float32, lde, ldm, nt, c int, pout []*float32, bias *float32) {
+	var bs []float32
+	if bias != nil {
+		bs = unsafe.Slice(bias, c)
+	}
+	var y [16][]float32
+	for i := 0; i < nt; i++ {
+		for k := range y {
+			y[k] = unsafe.Slice(pout[i*16+k], c)
+		}
+		mi := m[i*ldm:]
+		for ch := 0; ch < c; ch++ {""")
+    for r in range(n):
+        names = ["mi[%d*lde+ch]" % (r*n+b) for b in range(n)]
+        for j in range(4):
+            g("\t\t\ts%d%d := %s" % (r, j, gx(AT[j], names)))
+    for i in range(4):
+        for j in range(4):
+            g("\t\t\ty%d%d := %s" % (i, j, gx(AT[i], ["s%d%d" % (r, j) for r in range(n)])))
+    g("\t\t\tif bs != nil {")
+    for i in range(4):
+        for j in range(4):
+            g("\t\t\t\ty%d%d += bs[ch]" % (i, j))
+    g("\t\t\t}")
+    for i in range(4):
+        for j in range(4):
+            g("\t\t\ty[%d][ch] = y%d%d" % (i*4+j, i, j))
+    g("""		}
+	}
+}
+
+// wino6Filter sets u = G g G^T (row-major 6x6) for a row-major 3x3 g.
+func wino6Filter(g *[9]float32, u *[36]float32) {""")
+    for q in range(3):
+        names = ["g[%d]" % (r*3+q) for r in range(3)]
+        for i in range(n):
+            g("\tq%d%d := %s" % (i, q, gx(G[i], names)))
+    for i in range(n):
+        for j in range(n):
+            g("\tu[%d] = %s" % (i*n+j, gx(G[j], ["q%d%d" % (i, q) for q in range(3)])))
+    g("}")
+    hdr = ["//go:build !purego", "", '#include "textflag.h"', ""]
+    for b, k in sorted(cs.items(), key=lambda kv: kv[1]):
+        hdr.append("DATA wino6c<>+%d(SB)/4, $0x%08x" % (4*k, b))
+    hdr.append("GLOBL wino6c<>(SB), RODATA|NOPTR, $%d" % (4*len(cs)))
+    open(os.path.join(root, "kernels/asm/winograd6_amd64.s"), "w").write("\n".join(hdr + A) + "\n")
+    open(os.path.join(root, "kernels/winograd6.go"), "w").write("\n".join(Gs) + "\n")
+
+gen_f4()
