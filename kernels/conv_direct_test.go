@@ -499,3 +499,71 @@ func TestConvFlatMinTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectWeightBias checks the fused weight and bias gradient (the hook
+// for conv.go) against the float64 references, and that it declines shapes
+// the masked weight gradient does not handle.
+func TestDirectWeightBias(t *testing.T) {
+	old, oldTh := Path(), Threads()
+	defer func() { UsePath(old); SetThreads(oldTh) }()
+	r := rand.New(rand.NewPCG(57, 58))
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []ConvShape{
+			{N: 3, C: 3, H: 28, W: 28, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+			{N: 5, C: 16, H: 14, W: 14, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+			{N: 2, C: 5, H: 9, W: 11, K: 8, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		} {
+			x, dy := convRand(r, s.xLen()), convRand(r, s.yLen())
+			per, magPer, db := convBwdWeight64(s, x, dy)
+			wl := s.WeightLen()
+			ws := getConvWork()
+			dw := make([]float32, wl)
+			db64 := make([]float64, s.K)
+			for i := range db64 {
+				db64[i] = 0.25
+			}
+			ok := ws.directWeightBias(s, x, dy, 1, s.N, dw, db64)
+			putConvWork(ws)
+			if !ok {
+				if p == "avx512" {
+					t.Fatalf("%s %+v: fused pass declined", p, s)
+				}
+				continue
+			}
+			want, mag := make([]float64, wl), make([]float64, wl)
+			for j := range want {
+				for n := 1; n < s.N; n++ {
+					want[j] += per[n*wl+j]
+					mag[j] += magPer[n*wl+j]
+				}
+			}
+			convClose(t, fmt.Sprintf("%s %+v dw", p, s), dw, want, mag, s.N*s.H*s.W)
+			// db from convBwdWeight64 covers all images; take image 0 out
+			ohw := s.OutH() * s.OutW()
+			for k := 0; k < s.K; k++ {
+				w0 := 0.25 + db[k]
+				m := 0.25
+				for i := 0; i < ohw; i++ {
+					w0 -= float64(dy[k*ohw+i])
+				}
+				for n := 0; n < s.N; n++ {
+					for i := 0; i < ohw; i++ {
+						m += math.Abs(float64(dy[(n*s.K+k)*ohw+i]))
+					}
+				}
+				if d := math.Abs(db64[k] - w0); d > 1e-12*m {
+					t.Fatalf("%s %+v: db[%d] = %g, want %g", p, s, k, db64[k], w0)
+				}
+			}
+		}
+		ws := getConvWork()
+		if ws.directWeightBias(ConvShape{N: 1, C: 3, H: 8, W: 8, K: 16, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},
+			make([]float32, 192), make([]float32, 256), 0, 1, make([]float32, 432), make([]float64, 16)) {
+			t.Fatalf("%s: fused pass took a stride-2 shape", p)
+		}
+		putConvWork(ws)
+	}
+}
