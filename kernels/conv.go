@@ -113,6 +113,7 @@ type convWork struct {
 	bj       biasJob
 	bacc     []float64 // biasNHWC
 	bsum     []float32
+	ptmp     []float32 // permJob scratch
 	lx, ly   []float32 // activations converted between layouts
 	pj       permJob
 	wj       wtJob

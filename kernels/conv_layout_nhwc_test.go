@@ -277,6 +277,9 @@ func TestMaxPoolNHWC(t *testing.T) {
 			t.Fatalf("%v: pool backward differs", d)
 		}
 		MaxPool2x2ReluBackward(n*c, h, w, dy, yc, ac, dxc)
+		for i := range dxl {
+			dxl[i] = float32(math.NaN()) // every element must be written
+		}
 		MaxPool2x2NHWCReluBackward(n, h, w, c, nhwcOf(n, c, oh*ow, dy), yl, al, dxl)
 		if !slices.Equal(nchwOf(n, c, h*w, dxl), dxc) {
 			t.Fatalf("%v: pool+relu backward differs", d)

@@ -452,7 +452,15 @@ func (ws *convWork) weightNHWC(s ConvShape, l ConvLayout, x, dy []float32, n0, n
 		}
 		beta = 1
 	}
-	ws.pj = permJob{c: s.C, rs: rs, ld: crs, src: ws.dwt[:s.K*crs], dst: dw}
+	ws.perm(s, ws.dwt[:s.K*crs], dw)
+}
+
+// perm adds src (K x RS x C) to dw (K x C x RS).
+func (ws *convWork) perm(s ConvShape, src, dw []float32) {
+	rs := s.R * s.S
+	crs := s.C * rs
+	ws.ptmp = growF32(ws.ptmp, s.K*crs)
+	ws.pj = permJob{c: s.C, rs: rs, ld: crs, src: src, dst: dw, tmp: ws.ptmp}
 	ws.run(s.K, s.K*crs, &ws.pj)
 	ws.pj = permJob{}
 }
@@ -482,9 +490,7 @@ func (ws *convWork) weightRows(s ConvShape, l ConvLayout, rows []float32, ld int
 		gd := ws.gatherDy(s, dy, n0, b)
 		sgemmT(ws.nt(), false, false, s.K, crs, cols, 1, gd, cols, r, ld, 0, ws.dwt, crs)
 	}
-	ws.pj = permJob{c: s.C, rs: rs, ld: crs, src: ws.dwt[:s.K*crs], dst: dw}
-	ws.run(s.K, s.K*crs, &ws.pj)
-	ws.pj = permJob{}
+	ws.perm(s, ws.dwt[:s.K*crs], dw)
 }
 
 // permJob adds weights in (tap, channel) order to dst in (channel, tap)
@@ -492,10 +498,23 @@ func (ws *convWork) weightRows(s ConvShape, l ConvLayout, rows []float32, ld int
 type permJob struct {
 	c, rs, ld int // ld: row stride of src (>= c*rs)
 	src, dst  []float32
+	tmp       []float32 // K*c*rs scratch: a range [lo, hi) uses row lo, which no other range has
 }
 
 func (j *permJob) runRange(lo, hi int) {
 	crs := j.c * j.rs
+	// With a masked transpose of the rs tap rows, each output channel is a
+	// vector transpose into scratch and a vector add.
+	if fn := transFewFn(); fn != nil && j.rs <= 16 && len(j.tmp) >= hi*crs && j.c > 0 {
+		t := j.tmp[lo*crs : (lo+1)*crs]
+		for k := lo; k < hi; k++ {
+			src := j.src[k*j.ld : k*j.ld+crs]
+			fn(&t[0], &src[0], j.c, j.c, j.rs, j.rs, 1) // t[c*rs+tap] = src[tap*c+c]
+			d := j.dst[k*crs : (k+1)*crs]
+			Add(d, d, t)
+		}
+		return
+	}
 	for k := lo; k < hi; k++ {
 		src := j.src[k*j.ld : k*j.ld+crs]
 		dst := j.dst[k*crs : (k+1)*crs]

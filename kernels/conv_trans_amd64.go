@@ -59,3 +59,13 @@ func sumBlocksFn() func(x *float32, blocks int) float64 {
 	}
 	return nil
 }
+
+// transFewFn returns a transpose of up to 16 source rows whose stores are
+// masked to the destination width (so a row stride below 16 is fine), or
+// nil: AVX-512 only.
+func transFewFn() func(dst, src *float32, ld, k, rows, w int, alpha float32) {
+	if cur.name == "avx512" {
+		return asm.PackTransAVX512
+	}
+	return nil
+}

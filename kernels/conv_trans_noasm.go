@@ -25,3 +25,6 @@ func directAKernel() aKernel { return aKernel{} }
 
 // sumBlocksFn: no assembly block sum on this build.
 func sumBlocksFn() func(x *float32, blocks int) float64 { return nil }
+
+// transFewFn: no assembly transposes on this build.
+func transFewFn() func(dst, src *float32, ld, k, rows, w int, alpha float32) { return nil }

@@ -73,20 +73,41 @@ func MaxPool2x2NHWCBackward(n, h, w, c int, dy []float32, arg []int32, dx []floa
 }
 
 // MaxPool2x2NHWCReluBackward is MaxPool2x2NHWCBackward followed by
-// ReluBackward, for a pool of a ReLU output (see MaxPool2x2ReluBackward).
+// ReluBackward, for a pool of a ReLU output (see MaxPool2x2ReluBackward):
+// every window writes its four input pixels, so dx is written once.
 func MaxPool2x2NHWCReluBackward(n, h, w, c int, dy, y []float32, arg []int32, dx []float32) {
-	hwc, ohwc := h*w*c, (h/2)*(w/2)*c
-	clear(dx[:n*hwc])
+	oh, ow := h/2, w/2
+	hwc, ohwc := h*w*c, oh*ow*c
 	for img := 0; img < n; img++ {
 		dxi := dx[img*hwc : (img+1)*hwc]
-		g := dy[img*ohwc : (img+1)*ohwc]
-		yi := y[img*ohwc : (img+1)*ohwc]
-		for o, a := range arg[img*ohwc : (img+1)*ohwc] {
-			var m uint32
-			if yi[o] > 0 {
-				m = 0xFFFFFFFF
+		for i := 0; i < oh; i++ {
+			for j := 0; j < ow; j++ {
+				o := img*ohwc + (i*ow+j)*c
+				gr, yr, ar := dy[o:o+c], y[o:o+c], arg[o:o+c]
+				p00 := (2*i*w + 2*j) * c
+				p10 := p00 + w*c
+				r00, r01 := dxi[p00:p00+c], dxi[p00+c:p00+2*c]
+				r10, r11 := dxi[p10:p10+c], dxi[p10+c:p10+2*c]
+				for ch := range gr {
+					var m uint32
+					if yr[ch] > 0 {
+						m = 0xFFFFFFFF
+					}
+					v := math.Float32bits(math.Float32frombits(math.Float32bits(gr[ch])&m) + 0)
+					a := ar[ch] - int32(p00+ch) // 0, c, w*c or w*c+c
+					r00[ch] = math.Float32frombits(v & -uint32(b2i(a == 0)))
+					r01[ch] = math.Float32frombits(v & -uint32(b2i(a == int32(c))))
+					r10[ch] = math.Float32frombits(v & -uint32(b2i(a == int32(w*c))))
+					r11[ch] = math.Float32frombits(v & -uint32(b2i(a == int32(w*c+c))))
+				}
 			}
-			dxi[a] = math.Float32frombits(math.Float32bits(g[o])&m) + 0
+			if w&1 == 1 { // the column no window covers
+				clear(dxi[(2*i*w+w-1)*c : (2*i*w+w)*c])
+				clear(dxi[((2*i+1)*w+w-1)*c : ((2*i+1)*w+w)*c])
+			}
+		}
+		if h&1 == 1 {
+			clear(dxi[(h-1)*w*c:])
 		}
 	}
 }
