@@ -47,21 +47,22 @@ var winoMode = 0
 
 // WinogradFits reports whether the Winograd kernels apply to s (3x3,
 // stride 1, padding 1) and are expected to beat the GEMM lowering in both
-// the forward and the backward-data pass. Measured on the VGG's layers
-// (one core, GFLOP/cpu-s counted as direct convolution, Winograd vs the
-// best GEMM path): 1.3-1.8x from 32->128 at 7x7 through 256->256 at 3x3 at
-// batch 32 and 128; 16->32 at 14x14 1.5x forward, even backward-data (16
-// output channels fill half the 32-wide register tile). Every call
-// transforms the weights (ne*C*K floats), which small batches do not repay:
-// 0.65x at batch 1 and 1.14x at batch 4 for 128->128 at 7x7, 0.3x / 0.7x /
-// 1.3x at batch 1 / 8 / 32 for 256->256 at 3x3; hence at least 32 tiles.
-// Planes under 3x3 waste most of each tile.
+// the forward and the backward-data pass. Measured on one core (GFLOP/cpu-s
+// counted as direct convolution, Winograd against the better of the NHWC
+// and NCHW GEMM paths, batch 32 and 128): 32->128 and 128->128 at 7x7
+// (F(4x4)) 1.6-2.2x, 128->256 and 256->256 at 3x3 (F(3x3)) 1.3-1.9x; but
+// 16->32 at 14x14 0.85-1.25x forward and 0.65-0.85x backward-data (16 or
+// 32 deep products and 16 output channels in a 32-wide register tile).
+// Every call transforms the weights (up to 36*C*K floats), which few tiles
+// do not repay: 16 tiles (batch 4 at 7x7, 16 at 3x3) measured 0.85-0.9x,
+// 24-32 tiles 1.3x; hence at least 24 tiles. Planes under 3x3 waste most
+// of each tile.
 func WinogradFits(s ConvShape) bool {
-	if !winoShape(s) || s.H < 3 || s.W < 3 || s.C < 16 || s.K < 16 {
+	if !winoShape(s) || s.H < 3 || s.W < 3 || s.C < 32 || s.K < 32 {
 		return false
 	}
 	al := winoAlgoFor(s.H, s.W)
-	return s.N*((s.H+al.m-1)/al.m)*((s.W+al.m-1)/al.m) >= 32
+	return s.N*((s.H+al.m-1)/al.m)*((s.W+al.m-1)/al.m) >= 24
 }
 
 func winoShape(s ConvShape) bool {

@@ -405,13 +405,17 @@ func TestWinogradFits(t *testing.T) {
 		want bool
 	}{
 		{winoCase{32, 28, 28, 3, 16}, false}, // VGG first layer: 3 channels
-		{winoCase{32, 14, 14, 16, 32}, true},
+		{winoCase{32, 14, 14, 16, 32}, false}, // 16 channels: measured no gain
+		{winoCase{32, 14, 14, 32, 32}, true},
 		{winoCase{32, 7, 7, 32, 128}, true},
 		{winoCase{32, 7, 7, 128, 128}, true},
 		{winoCase{32, 3, 3, 128, 256}, true},
 		{winoCase{128, 3, 3, 256, 256}, true},
 		{winoCase{1, 7, 7, 128, 128}, false}, // batch-1 fine-tuning
-		{winoCase{8, 3, 3, 256, 256}, false},
+		{winoCase{16, 3, 3, 256, 256}, false},
+		{winoCase{24, 3, 3, 256, 256}, true},
+		{winoCase{4, 7, 7, 128, 128}, false},
+		{winoCase{8, 7, 7, 128, 128}, true},
 		{winoCase{64, 2, 2, 64, 64}, false},
 	} {
 		if got := WinogradFits(winoShapeOf(c.s)); got != c.want {
