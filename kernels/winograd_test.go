@@ -404,7 +404,7 @@ func TestWinogradFits(t *testing.T) {
 		s    winoCase
 		want bool
 	}{
-		{winoCase{32, 28, 28, 3, 16}, false}, // VGG first layer: 3 channels
+		{winoCase{32, 28, 28, 3, 16}, false},  // VGG first layer: 3 channels
 		{winoCase{32, 14, 14, 16, 32}, false}, // 16 channels: measured no gain
 		{winoCase{32, 14, 14, 32, 32}, true},
 		{winoCase{32, 7, 7, 32, 128}, true},
