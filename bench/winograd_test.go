@@ -12,8 +12,9 @@ import (
 // maps, the Winograd F(2x2, 3x3) kernels on channels-last data with the
 // GEMM-lowering paths in the same run:
 //
-//	winoM_*: WinogradForwardNHWC / WinogradBackwardDataNHWC (NHWC in and
-//	         out) forced to F(MxM, 3x3), M = 2, 3, 4
+//	wino_*:  WinogradForwardNHWC / WinogradBackwardDataNHWC (NHWC in and
+//	         out), algorithm chosen per plane (7x7: F(4x4), 3x3: F(3x3));
+//	winoM_*: the same forced to F(MxM, 3x3), M = 2, 3, 4
 //	nhwc_*:  ConvForwardLayout / ConvBackwardDataLayout with kernels.ConvNHWC
 //	nchw_*:  ConvForward / ConvBackwardData on NCHW data, including the
 //	         transposes to and from channels-last they do inside
@@ -46,11 +47,13 @@ func BenchmarkWinograd(b *testing.B) {
 				name string
 				fn   func()
 			}{
+				{"wino_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
 				{"wino2_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
 				{"wino3_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
 				{"wino4_fwd", func() { kernels.WinogradForwardNHWC(s, xt, w, bias, y) }},
 				{"nhwc_fwd", func() { kernels.ConvForwardLayout(s, kernels.ConvNHWC, xt, w, bias, y) }},
 				{"nchw_fwd", func() { kernels.ConvForward(s, x, w, bias, y) }},
+				{"wino_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
 				{"wino2_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
 				{"wino3_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
 				{"wino4_bwd_data", func() { kernels.WinogradBackwardDataNHWC(s, dyt, w, dx) }},
