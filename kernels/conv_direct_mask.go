@@ -346,6 +346,9 @@ func (ws *convWork) maskedData(s ConvShape, dy, w, dx []float32) {
 	ws.runMasked(j)
 }
 
+// convWgradAlignDy: copy misaligned dy planes (see maskedWeightBias).
+var convWgradAlignDy = true
+
 // convMaskedWgradVecs is about how many vectors a masked weight-gradient
 // call covers (whole images).
 var convMaskedWgradVecs = 64
@@ -441,11 +444,23 @@ func (ws *convWork) maskedWeightBias(s ConvShape, x, dy []float32, n0, n1 int, d
 		} else {
 			pf.set(nil, nil, 1)
 		}
+		// planes that are not whole 16-float vectors start mid-line, and
+		// 8 of the 11 loads per vector would split lines: such planes are
+		// copied to 64-byte aligned rows of nv*16 floats first
+		dys, ldy := dy[n*s.K*ohw:], ohw
+		if ohw%16 != 0 && convWgradAlignDy {
+			ldy = nv * 16
+			dys = aligned(&ws.dyPad, b*s.K*ldy)
+			for i := 0; i < b*s.K; i++ {
+				copy(dys[i*ldy:i*ldy+ohw], dy[(n*s.K+i)*ohw:(n*s.K+i+1)*ohw])
+				clear(dys[i*ldy+ohw : (i+1)*ldy])
+			}
+		}
 		for kb := 0; kb < kbs; kb++ {
-			d := &dy[(n*s.K+kb*8)*ohw]
+			d := &dys[kb*8*ldy]
 			for g := 0; g < tg; g++ {
 				pf.step()
-				kern(&ws.part[(kb*tg+g)*384], d, ohw, &x[n*chw], &ws.offs[g*3], &tab[g*nv*4], nv, b, s.K*ohw, chw)
+				kern(&ws.part[(kb*tg+g)*384], d, ldy, &x[n*chw], &ws.offs[g*3], &tab[g*nv*4], nv, b, s.K*ldy, chw)
 			}
 		}
 		if db64 != nil {

@@ -462,10 +462,10 @@ func TestConvFlatMinTimes(t *testing.T) {
 	if os.Getenv("REMEDY_CONV_AB") == "" {
 		t.Skip("set REMEDY_CONV_AB=1 to run")
 	}
-	old, oldPf := convFlatMode, convPrefetch
-	defer func() { convFlatMode, convPrefetch = old, oldPf }()
+	old, oldPf, oldAl := convFlatMode, convPrefetch, convWgradAlignDy
+	defer func() { convFlatMode, convPrefetch, convWgradAlignDy = old, oldPf, oldAl }()
 	r := rand.New(rand.NewPCG(55, 56))
-	modes := []int{0, 1, 2, 10} // 10: mode 0 without prefetching
+	modes := []int{0, 1, 2, 10, 20} // 10: mode 0 without prefetching, 20: without aligning dy
 	for _, s := range []ConvShape{
 		{N: 128, C: 3, H: 28, W: 28, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
 		{N: 128, C: 16, H: 14, W: 14, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
@@ -473,17 +473,25 @@ func TestConvFlatMinTimes(t *testing.T) {
 		x, w, dy, bias := convRand(r, s.xLen()), convRand(r, s.WeightLen()), convRand(r, s.yLen()), convRand(r, s.K)
 		y, dx, dw, db := make([]float32, s.yLen()), make([]float32, s.xLen()), make([]float32, s.WeightLen()), make([]float32, s.K)
 		flops := 2 * float64(s.N*s.K*s.C*s.R*s.S*s.OutH()*s.OutW())
-		for _, pass := range []string{"fwd", "bwd_data", "bwd_weight", "bias_only"} {
+		db64 := make([]float64, s.K)
+		for _, pass := range []string{"fwd", "bwd_data", "bwd_weight", "bias_only", "fused_1t"} {
 			fn := map[string]func(){
 				"fwd":        func() { ConvForward(s, x, w, bias, y) },
 				"bwd_data":   func() { ConvBackwardData(s, dy, w, dx) },
 				"bwd_weight": func() { ConvBackwardWeight(s, x, dy, dw, db) },
 				"bias_only":  func() { sb := s; sb.C = 0; ConvBackwardWeight(sb, nil, dy, nil, db) },
+				"fused_1t": func() { // weight and bias in one pass, on one thread
+					ws := getConvWork()
+					if !ws.directWeightBias(s, x, dy, 0, s.N, dw, db64) {
+						ConvBackwardWeight(s, x, dy, dw, db)
+					}
+					putConvWork(ws)
+				},
 			}[pass]
 			best := make([]time.Duration, len(modes))
 			for rep := 0; rep < 40; rep++ {
 				for i, m := range modes {
-					convFlatMode, convPrefetch = m%10, m < 10
+					convFlatMode, convPrefetch, convWgradAlignDy = m%10, m != 10, m != 20
 					t0 := time.Now()
 					fn()
 					if d := time.Since(t0); best[i] == 0 || d < best[i] {
