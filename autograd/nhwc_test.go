@@ -208,3 +208,25 @@ func TestChannelsLastOrderOpsPanic(t *testing.T) {
 		}()
 	}
 }
+
+// Tape.Input wraps the caller's data (no copy), needs no gradient, is reset
+// to NCHW when its struct is reused, and rejects a wrong shape.
+func TestTapeInput(t *testing.T) {
+	tp := NewTape()
+	d := []float32{1, 2, 3, 4, 5, 6}
+	x := tp.ToNHWC(tp.Input(d, 1, 2, 3, 1))
+	if !x.ChannelsLast() {
+		t.Fatal("ToNHWC output not channels-last")
+	}
+	tp.Reset()
+	in := tp.Input(d, 1, 2, 3, 1)
+	if in.ChannelsLast() || in.RequiresGrad() || &in.Data[0] != &d[0] {
+		t.Fatal("Input: reused struct kept state, requires a gradient or copied the data")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Input with a wrong shape did not panic")
+		}
+	}()
+	tp.Input(d, 2, 2)
+}

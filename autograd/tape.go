@@ -71,8 +71,8 @@ func (a *arena[T]) get(n int) []T {
 
 func (a *arena[T]) reset() { a.next = 0 }
 
-// newTensor returns an arena tensor of the given shape with unspecified data.
-func (tp *Tape) newTensor(shape []int, requiresGrad bool) *Tensor {
+// tensorStruct returns the next reusable Tensor struct of the tape.
+func (tp *Tape) tensorStruct() *Tensor {
 	var t *Tensor
 	if tp.nextT < len(tp.tensors) {
 		t = tp.tensors[tp.nextT]
@@ -81,6 +81,32 @@ func (tp *Tape) newTensor(shape []int, requiresGrad bool) *Tensor {
 		tp.tensors = append(tp.tensors, t)
 	}
 	tp.nextT++
+	return t
+}
+
+// Input wraps data (not copied) as a tensor that does not require a
+// gradient, like NewTensor, but owned by the tape and valid until Reset, so
+// a training loop allocates nothing for its batches. It panics when
+// len(data) does not match the shape.
+func (tp *Tape) Input(data []float32, shape ...int) *Tensor {
+	if numel(shape) != len(data) {
+		// a copy, so the variadic slice itself does not escape
+		panic(fmt.Sprintf("autograd: data of length %d does not fit shape %v", len(data), append([]int(nil), shape...)))
+	}
+	t := tp.tensorStruct()
+	t.setShape(shape)
+	t.Data = data
+	t.Grad = nil
+	t.leaf = true
+	t.nhwc = false
+	t.node, t.uses = 0, 0
+	t.requiresGrad = false
+	return t
+}
+
+// newTensor returns an arena tensor of the given shape with unspecified data.
+func (tp *Tape) newTensor(shape []int, requiresGrad bool) *Tensor {
+	t := tp.tensorStruct()
 	t.setShape(shape)
 	t.Data = tp.f32.get(numel(shape))
 	t.Grad = nil

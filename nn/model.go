@@ -154,7 +154,7 @@ func (p *Predictor) Logits(x []float32, n int, out []float32) error {
 	for s := 0; s < n; s += p.Batch {
 		e := min(n, s+p.Batch)
 		p.tp.Reset()
-		xt := autograd.NewTensor(x[s*per:e*per], e-s, c, h, w)
+		xt := p.tp.Input(x[s*per:e*per], e-s, c, h, w)
 		copy(out[s*k:e*k], p.M.Forward(p.tp, xt).Data)
 	}
 	p.tp.Reset()
@@ -209,7 +209,7 @@ func Loss(tp *autograd.Tape, m Model, x []float32, n int, labels []int32) (*auto
 		return nil, err
 	}
 	c, h, w := m.InputShape()
-	return tp.CrossEntropy(m.Forward(tp, autograd.NewTensor(x, n, c, h, w)), labels), nil
+	return tp.CrossEntropy(m.Forward(tp, tp.Input(x, n, c, h, w)), labels), nil
 }
 
 // Step does one optimiser step on the batch (n NCHW images in x) and returns
@@ -266,7 +266,7 @@ func PerSampleGrads(tp *autograd.Tape, m Model, x []float32, n int, labels []int
 	c, h, w := m.InputShape()
 	// the sum of the per-example losses: each row is then already the
 	// gradient of the example's own loss, with no rescaling pass
-	loss := tp.Sum(tp.CrossEntropyPer(m.Forward(tp, autograd.NewTensor(x, n, c, h, w)), labels))
+	loss := tp.Sum(tp.CrossEntropyPer(m.Forward(tp, tp.Input(x, n, c, h, w)), labels))
 	return tp.BackwardPerSample(loss, chosen, 1, fn)
 }
 

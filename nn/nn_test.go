@@ -446,3 +446,25 @@ func BenchmarkLayoutAB(b *testing.B) {
 		})
 	}
 }
+
+// A warm training step at one kernel thread allocates nothing (the batch is
+// wrapped by the tape, buffers come from its arena and the kernels' pools).
+func TestTrainerStepDoesNotAllocate(t *testing.T) {
+	defer kernels.SetThreads(0)
+	kernels.SetThreads(1)
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := randImages(rng, 4)
+	labels := []int32{1, 0, 0, 1}
+	m := NewBPVGG(2)
+	tr := NewTrainer(m, NewAdam(m.Params(), 1e-4, 0))
+	step := func() {
+		if _, err := tr.Step(x, 4, labels); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	step()
+	if a := testing.AllocsPerRun(20, step); a != 0 {
+		t.Fatalf("Trainer.Step allocates %v times per step", a)
+	}
+}
