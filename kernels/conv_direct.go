@@ -6,11 +6,16 @@ import (
 )
 
 // Direct convolution for layers with few output channels (the VGG's 3->16
-// and 16->32 layers, and backward-data into 16 channels), where a GEMM of
-// the lowered input has too few rows to pay for lowering and packing it.
-// Each image is copied into zero-padded planes; a kernel call then produces
-// 16 output channels x up to 16 pixels of one output row, loading each input
-// vector once per tap and reusing it for all 16 channels. Stride 1 only.
+// and 16->32 layers, backward-data into 3 or 16 channels, the detector's
+// 8- and 16-channel layers), where a GEMM of the lowered input has too few
+// rows to pay for lowering and packing it. Stride 1 only. Three kernel
+// families, chosen per shape (convFlatMode forces one for tests and A/B):
+//   - masked tiles (conv_direct_mask.go): same-size convolutions, planes
+//     read in place, padding by load masks; the default where they apply;
+//   - flat tiles (conv_direct_flat.go): images copied into zero-padded
+//     planes, output rows computed as one flat run per image;
+//   - the row-wise kernels below: 16 output channels x up to 16 pixels of
+//     one output row (the first version; kept for A/B runs, convFlatMode 2).
 
 // convDirectMode forces the choice for tests: 0 automatic, 1 always (where
 // valid; the Go kernel on paths without the assembly), 2 never.
@@ -284,11 +289,12 @@ func SetConvDirect(mode int) int {
 
 type wgradFunc = func(part, dy *float32, ldy, ldr int, x *float32, rows, ow, wp int)
 
-// useDirectWeight selects the direct weight gradient: stride 1, output
-// channels a multiple of 16 (the kernel reads 16 dy planes), otherwise as
-// directFits. Measured (batch 128, one core, GFLOP/cpu-s): 3->16x28 41-51
-// against 29-35 lowered, 16->32x14 80 against 62 channels-last, detector
-// 16->16x32 48-64 against 30-32.
+// useDirectWeight selects the direct weight gradient: stride 1, otherwise as
+// directFits (the row-wise kernel, convFlatMode 2, also needs a multiple of
+// 16 output channels). Measured with the row-wise kernel (batch 128, one
+// core, GFLOP/cpu-s): 3->16x28 41-51 against 29-35 lowered, 16->32x14 80
+// against 62 channels-last, detector 16->16x32 48-64 against 30-32; the
+// masked tile is 2-3x faster again (conv_direct_mask.go).
 func useDirectWeight(s ConvShape) wgradFunc {
 	if s.StrideH != 1 || s.StrideW != 1 || convDirectMode == 2 || (convFlatMode == 2 && s.K%16 != 0) {
 		return nil
