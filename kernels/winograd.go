@@ -56,9 +56,13 @@ var winoMode = 0
 // Every call transforms the weights (up to 36*C*K floats), which few tiles
 // do not repay: 16 tiles (batch 4 at 7x7, 16 at 3x3) measured 0.85-0.9x,
 // 24-32 tiles 1.3x; hence at least 24 tiles. Planes under 3x3 waste most
-// of each tile.
+// of each tile. Without the AVX-512 transforms and micro-kernel (other
+// paths, purego) the kernels run but are not expected to pay.
 func WinogradFits(s ConvShape) bool {
 	if !winoShape(s) || s.H < 3 || s.W < 3 || s.C < 32 || s.K < 32 {
+		return false
+	}
+	if winoInputFn() == nil || !winoUseKernel() {
 		return false
 	}
 	al := winoAlgoFor(s.H, s.W)
