@@ -61,7 +61,7 @@ func (tp *Tape) conv2d(x, w, b *Tensor, stride, pad int, outNHWC bool) *Tensor {
 	}
 	lay := kernels.ConvLayout{In: x.nhwc, Out: outNHWC}
 	var rows []float32
-	if out.requiresGrad && w.requiresGrad && (lay.In || lay.Out) {
+	if out.requiresGrad && w.requiresGrad && kernels.ConvSavesRows(s, lay) {
 		// keep the channels-last lowering of x for the weight gradient,
 		// which then need not lower x again and gets the bias gradient
 		// from the same product

@@ -16,6 +16,68 @@ var ConvNHWC = ConvLayout{In: true, Out: true}
 
 func (l ConvLayout) nchw() bool { return !l.In && !l.Out }
 
+// convWinoMode forces, for tests and A/B runs, the Winograd kernels on (1,
+// wherever the shape is 3x3 stride 1 pad 1) or off (2) for the
+// channels-last forward and backward-data passes; 0 is WinogradFits.
+var convWinoMode = 0
+
+// SetConvWinograd sets convWinoMode and returns the previous setting.
+func SetConvWinograd(mode int) int {
+	old := convWinoMode
+	convWinoMode = mode
+	return old
+}
+
+// useWino reports whether the channels-last forward and backward-data of s
+// run as Winograd convolutions (WinogradForwardNHWC and
+// WinogradBackwardDataNHWC: fewer multiplies, no lowering).
+func useWino(s ConvShape) bool {
+	switch convWinoMode {
+	case 1:
+		return winoShape(s)
+	case 2:
+		return false
+	}
+	return WinogradFits(s)
+}
+
+// ConvSavesRows reports whether ConvForwardSave applies to s in layout l:
+// a channels-last layout whose forward lowers the input (not Winograd).
+func ConvSavesRows(s ConvShape, l ConvLayout) bool { return !l.nchw() && !useWino(s) }
+
+// winoForward runs the forward as Winograd, converting an NCHW input or
+// output through workspace buffers.
+func (ws *convWork) winoForward(s ConvShape, l ConvLayout, x, w, bias, y []float32) {
+	if !l.In {
+		ws.lx = growF32(ws.lx, s.xLen())
+		ws.layout(s.N, s.C, s.H*s.W, x, ws.lx, true)
+		x = ws.lx
+	}
+	if l.Out {
+		WinogradForwardNHWC(s, x, w, bias, y)
+		return
+	}
+	ws.ly = growF32(ws.ly, s.yLen())
+	WinogradForwardNHWC(s, x, w, bias, ws.ly)
+	ws.layout(s.N, s.K, s.OutH()*s.OutW(), ws.ly, y, false)
+}
+
+// winoData is winoForward for backward-data.
+func (ws *convWork) winoData(s ConvShape, l ConvLayout, dy, w, dx []float32) {
+	if !l.Out {
+		ws.ly = growF32(ws.ly, s.yLen())
+		ws.layout(s.N, s.K, s.OutH()*s.OutW(), dy, ws.ly, true)
+		dy = ws.ly
+	}
+	if l.In {
+		WinogradBackwardDataNHWC(s, dy, w, dx)
+		return
+	}
+	ws.lx = growF32(ws.lx, s.xLen())
+	WinogradBackwardDataNHWC(s, dy, w, ws.lx)
+	ws.layout(s.N, s.C, s.H*s.W, ws.lx, dx, false)
+}
+
 // ConvForwardLayout is ConvForward with activations in layout l.
 func ConvForwardLayout(s ConvShape, l ConvLayout, x, w, bias, y []float32) {
 	if l.nchw() {
@@ -34,7 +96,11 @@ func ConvForwardLayout(s ConvShape, l ConvLayout, x, w, bias, y []float32) {
 		return
 	}
 	ws := getConvWork()
-	ws.forwardNHWC(s, l, x, w, bias, y, nil)
+	if useWino(s) {
+		ws.winoForward(s, l, x, w, bias, y)
+	} else {
+		ws.forwardNHWC(s, l, x, w, bias, y, nil)
+	}
 	putConvWork(ws)
 }
 
@@ -47,14 +113,14 @@ func ConvRowsLen(s ConvShape, bias bool) int {
 
 func b2iInt(b bool) int { return int(b2i(b)) }
 
-// ConvForwardSave is ConvForwardLayout for a layout other than NCHW that
-// also keeps the lowered input in rows (ConvRowsLen(s, bias != nil)
-// floats), so that ConvBackwardWeightRows need not lower x again and gets
-// the bias gradient from the same product.
+// ConvForwardSave is ConvForwardLayout for a shape and layout where
+// ConvSavesRows holds that also keeps the lowered input in rows
+// (ConvRowsLen(s, bias != nil) floats), so that ConvBackwardWeightRows need
+// not lower x again.
 func ConvForwardSave(s ConvShape, l ConvLayout, x, w, bias, y, rows []float32) {
 	const op = "ConvForwardSave"
-	if l.nchw() {
-		panic("kernels: " + op + " needs a channels-last input or output")
+	if !ConvSavesRows(s, l) {
+		panic("kernels: " + op + " on a shape or layout that does not lower its input (see ConvSavesRows)")
 	}
 	s.mustValid(op)
 	convNeed(op, "x", len(x), s.xLen())
@@ -102,6 +168,10 @@ func ConvBackwardDataLayout(s ConvShape, l ConvLayout, dy, w, dx []float32) {
 	}
 	ws := getConvWork()
 	defer putConvWork(ws)
+	if useWino(s) {
+		ws.winoData(s, l, dy, w, dx)
+		return
+	}
 	if s.StrideH == 1 && s.StrideW == 1 {
 		ws.backwardDataNHWC(s, l, dy, w, dx)
 		return

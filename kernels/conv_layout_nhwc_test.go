@@ -43,9 +43,11 @@ var testLayouts = []ConvLayout{{In: true}, {Out: true}, {In: true, Out: true}}
 // the three non-NCHW layouts (strided backward-data goes through the
 // conversion fallback).
 func TestConvLayouts(t *testing.T) {
+	defer SetConvWinograd(SetConvWinograd(0))
 	withChunking(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(31, 32))
 		for si, s := range awkwardShapes() {
+			SetConvWinograd(1 + si%2) // Winograd where the shape allows, or never
 			l := testLayouts[si%3]
 			name := fmt.Sprintf("%+v %+v", l, s)
 			hw, ohw := s.H*s.W, s.OutH()*s.OutW()
@@ -68,17 +70,23 @@ func TestConvLayouts(t *testing.T) {
 				return v
 			}
 
+			// Winograd's transforms round more than a plain sum (up to 8x
+			// in F(4x4, 3x3)'s output transform): a wider bound there
+			wf := 1
+			if useWino(s) {
+				wf = 8
+			}
 			want, mag := convFwd64(s, x, w, bias)
 			y, buf := convGuarded(s.yLen(), float32(math.NaN()))
 			ConvForwardLayout(s, l, xl, w, bias, y)
 			convCheckGuards(t, "fwd "+name, buf)
-			convClose(t, "fwd "+name, back(y, s.K, ohw, l.Out), want, mag, s.C*s.R*s.S)
+			convClose(t, "fwd "+name, back(y, s.K, ohw, l.Out), want, mag, wf*s.C*s.R*s.S)
 
 			wantDx, magDx := convBwdData64(s, dy, w)
 			dx, buf := convGuarded(s.xLen(), float32(math.NaN()))
 			ConvBackwardDataLayout(s, l, dyl, w, dx)
 			convCheckGuards(t, "bwd_data "+name, buf)
-			convClose(t, "bwd_data "+name, back(dx, s.C, hw, l.In), wantDx, magDx, s.K*s.R*s.S)
+			convClose(t, "bwd_data "+name, back(dx, s.C, hw, l.In), wantDx, magDx, wf*s.K*s.R*s.S)
 
 			per, magPer, db64 := convBwdWeight64(s, x, dy)
 			wl := s.WeightLen()
@@ -105,6 +113,8 @@ func TestConvLayouts(t *testing.T) {
 
 			// the same from the forward's saved lowering (bias from its
 			// ones column when the forward had one)
+			SetConvWinograd(2) // rows are kept only by the lowering
+			ConvForwardLayout(s, l, xl, w, bias, y)
 			rows, bufr := convGuarded(ConvRowsLen(s, bias != nil), float32(math.NaN()))
 			y2 := make([]float32, s.yLen())
 			ConvForwardSave(s, l, xl, w, bias, y2, rows)
@@ -147,8 +157,10 @@ func TestConvLayoutsVGG(t *testing.T) {
 		return ConvShape{N: n, C: c, H: hw, W: hw, K: k, R: r, S: r, StrideH: 1, StrideW: 1, PadH: pad, PadW: pad}
 	}
 	r := rand.New(rand.NewPCG(33, 34))
+	defer SetConvWinograd(SetConvWinograd(0))
 	for _, th := range []int{1, 2, 3} {
 		SetThreads(th)
+		SetConvWinograd(th % 2 * 2) // automatic (Winograd on these shapes) at 2 threads, off at 1 and 3
 		for _, c := range []struct {
 			s ConvShape
 			l ConvLayout
@@ -170,20 +182,29 @@ func TestConvLayoutsVGG(t *testing.T) {
 			run := func() (y, dx, dw, db []float32) {
 				y, dx = make([]float32, s.yLen()), make([]float32, s.xLen())
 				dw, db = make([]float32, s.WeightLen()), make([]float32, s.K)
-				rows := make([]float32, ConvRowsLen(s, true))
-				ConvForwardSave(s, l, xl, w, bias, y, rows)
+				if ConvSavesRows(s, l) {
+					rows := make([]float32, ConvRowsLen(s, true))
+					ConvForwardSave(s, l, xl, w, bias, y, rows)
+					ConvBackwardWeightRows(s, l, rows, true, dyl, dw, db)
+				} else {
+					ConvForwardLayout(s, l, xl, w, bias, y)
+					ConvBackwardWeightLayout(s, l, xl, dyl, dw, db)
+				}
 				ConvBackwardDataLayout(s, l, dyl, w, dx)
-				ConvBackwardWeightRows(s, l, rows, true, dyl, dw, db)
 				return
 			}
 			y, dx, dw, db := run()
+			wf := 1
+			if useWino(s) {
+				wf = 8 // see TestConvLayouts
+			}
 			want, mag := convFwd64(s, x, w, bias)
-			convClose(t, "fwd "+name, nchwOf(s.N, s.K, ohw, y), want, mag, s.C*s.R*s.S)
+			convClose(t, "fwd "+name, nchwOf(s.N, s.K, ohw, y), want, mag, wf*s.C*s.R*s.S)
 			if l.In {
 				dx = nchwOf(s.N, s.C, hw, dx)
 			}
 			wantDx, magDx := convBwdData64(s, dy, w)
-			convClose(t, "bwd_data "+name, dx, wantDx, magDx, s.K*s.R*s.S)
+			convClose(t, "bwd_data "+name, dx, wantDx, magDx, wf*s.K*s.R*s.S)
 			per, magPer, _ := convBwdWeight64(s, x, dy)
 			wl := s.WeightLen()
 			wantW, magW := make([]float64, wl), make([]float64, wl)
@@ -325,7 +346,7 @@ func TestSpatialMeanNHWC(t *testing.T) {
 
 // BenchmarkConvLayouts times forward + backward-data + weight/bias gradient
 // of the VGG's channels-last layers at batch 32 with NCHW activations and
-// with channels-last ones (saved rows), alternating the two call by call
+// with channels-last ones (Winograd or saved rows), alternating the two call by call
 // and reporting each one's fastest and median pass (wall us), which a
 // shared machine's load distorts much less than separate runs.
 func BenchmarkConvLayouts(b *testing.B) {
@@ -352,9 +373,15 @@ func BenchmarkConvLayouts(b *testing.B) {
 						ConvBackwardWeight(s, x, dy, dw, db)
 					} else {
 						l := ConvLayout{In: c.in, Out: true}
-						ConvForwardSave(s, l, x, w, bias, y, rows)
-						ConvBackwardDataLayout(s, l, dy, w, dx)
-						ConvBackwardWeightRows(s, l, rows, true, dy, dw, db)
+						if ConvSavesRows(s, l) {
+							ConvForwardSave(s, l, x, w, bias, y, rows)
+							ConvBackwardDataLayout(s, l, dy, w, dx)
+							ConvBackwardWeightRows(s, l, rows, true, dy, dw, db)
+						} else {
+							ConvForwardLayout(s, l, x, w, bias, y)
+							ConvBackwardDataLayout(s, l, dy, w, dx)
+							ConvBackwardWeightLayout(s, l, x, dy, dw, db)
+						}
 					}
 					ts[v] = append(ts[v], float64(time.Since(t0).Nanoseconds())/1e3)
 				}

@@ -331,9 +331,12 @@ func TestSnapshotRestore(t *testing.T) {
 // framework's feature embeddings) up to float rounding.
 func TestBPVGGChannelsLastMatchesNCHW(t *testing.T) {
 	rng := rand.New(rand.NewPCG(12, 13))
-	const n = 4
+	const n = 24 // enough tiles that the 3x3 layers run as Winograd (kernels.WinogradFits)
 	x := randImages(rng, n)
-	labels := []int32{1, 0, 0, 1}
+	labels := make([]int32, n)
+	for i := range labels {
+		labels[i] = int32(i % 3 % 2)
+	}
 	type result struct {
 		logits, means []float32
 		grads, per    [][]float32
