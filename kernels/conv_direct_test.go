@@ -462,10 +462,12 @@ func TestConvFlatMinTimes(t *testing.T) {
 	if os.Getenv("REMEDY_CONV_AB") == "" {
 		t.Skip("set REMEDY_CONV_AB=1 to run")
 	}
-	old, oldPf, oldAl := convFlatMode, convPrefetch, convWgradAlignDy
-	defer func() { convFlatMode, convPrefetch, convWgradAlignDy = old, oldPf, oldAl }()
+	old, oldPf, oldAl, oldV := convFlatMode, convPrefetch, convWgradAlignDy, convMaskedWgradVecs
+	defer func() { convFlatMode, convPrefetch, convWgradAlignDy, convMaskedWgradVecs = old, oldPf, oldAl, oldV }()
 	r := rand.New(rand.NewPCG(55, 56))
-	modes := []int{0, 1, 2, 10, 20} // 10: mode 0 without prefetching, 20: without aligning dy
+	// 10: mode 0 without prefetching, 20: without aligning dy, 30: weight
+	// gradient calls of about 128 vectors
+	modes := []int{0, 1, 2, 10, 20, 30}
 	for _, s := range []ConvShape{
 		{N: 128, C: 3, H: 28, W: 28, K: 16, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
 		{N: 128, C: 16, H: 14, W: 14, K: 32, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
@@ -492,6 +494,10 @@ func TestConvFlatMinTimes(t *testing.T) {
 			for rep := 0; rep < 40; rep++ {
 				for i, m := range modes {
 					convFlatMode, convPrefetch, convWgradAlignDy = m%10, m != 10, m != 20
+					convMaskedWgradVecs = oldV
+					if m == 30 {
+						convMaskedWgradVecs = 128
+					}
 					t0 := time.Now()
 					fn()
 					if d := time.Since(t0); best[i] == 0 || d < best[i] {
