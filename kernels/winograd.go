@@ -332,15 +332,15 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	p.wtmp = wc.wt
 	p.transposed = transposed
 	wc.p = p
-	wc.wj = winoWeightJob{p: &wc.p}
-	parallelRange(&wc.par, p.cin, ne*p.cin*p.cout, &wc.wj)
 	work := p.tiles * ne * p.cin * p.cout
-	if t <= 1 || work < convMinParallel {
-		wc.p.runRange(0, p.groups)
+	if panels := (p.kp + winoNR - 1) / winoNR; t > 1 && work >= convMinParallel && p.blocks < 2*t && panels >= 2*t {
+		wc.splitColumns(panels, t)
 		return
 	}
-	if panels := (p.kp + winoNR - 1) / winoNR; p.blocks < 2*t && panels >= 2*t {
-		wc.splitColumns(panels, work)
+	wc.wj = winoWeightJob{p: &wc.p}
+	parallelRange(&wc.par, p.cin, ne*p.cin*p.cout, &wc.wj)
+	if t <= 1 || work < convMinParallel {
+		wc.p.runRange(0, p.groups)
 		return
 	}
 	// One piece per group, claimed by whichever thread is free: a tile's
@@ -353,44 +353,53 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 // 3x3 maps at batch 32: 32 tiles, 3 register-tile blocks) a split by tiles
 // leaves one thread a block short or pads the blocks. Every element is
 // computed as in the tile split, so results do not change.
-func (wc *winoCall) splitColumns(panels, work int) {
+func (wc *winoCall) splitColumns(panels, t int) {
 	p := &wc.p
 	sc := getWinoScratch()
 	gs := p.prepare(sc, 0, p.blocks)
-	wc.cj = winoColJob{p: p, gs: gs}
-	parallelRange(&wc.par, gs.nt, gs.nt*p.al.ne*p.cin, &wc.cj)
-	wc.cj.step = 1
-	parallelRange(&wc.par, panels, work, &wc.cj)
-	wc.cj.step = 2
-	parallelRange(&wc.par, gs.nt, gs.nt*p.al.ne*p.cout, &wc.cj)
+	// Piece i transforms tiles and filters (its own column panels), then
+	// multiplies its panels, then transforms its tiles back.
+	np := min(t, panels)
+	wc.cj = winoColJob{p: p, gs: gs, pieces: np, panels: panels}
+	for step := 0; step < 3; step++ {
+		wc.cj.step = step
+		wc.par.run(np, np, np, &wc.cj)
+	}
 	wc.cj = winoColJob{}
 	clear(sc.pin)
 	clear(sc.pout)
 	putWinoScratch(sc)
 }
 
-// winoColJob is one step of splitColumns: 0 input transform (units:
-// tiles), 1 products (column panels), 2 output transform (tiles).
+// winoColJob is one step of splitColumns for pieces (units) lo..hi: 0
+// input transform of the piece's tiles and filter transform of its column
+// panels, 1 products of its panels, 2 output transform of its tiles.
 type winoColJob struct {
-	p    *winoPass
-	gs   winoGroup
-	step int
+	p              *winoPass
+	gs             winoGroup
+	step           int
+	pieces, panels int
 }
 
 func (j *winoColJob) runRange(lo, hi int) {
 	p, gs := j.p, j.gs
 	ne, mm := p.al.ne, p.al.m*p.al.m
-	switch j.step {
-	case 0:
-		p.al.input(gs.pin[lo*ne:hi*ne], hi-lo, p.cin, gs.v[lo*p.cin:], gs.gp*p.cin, p.cin)
-	case 1:
-		p.gemms(gs, lo*winoNR, min(hi*winoNR, p.kp))
-	case 2:
-		var bias *float32
-		if p.bias != nil {
-			bias = &p.bias[0]
+	for i := lo; i < hi; i++ {
+		t0, t1 := i*gs.nt/j.pieces, (i+1)*gs.nt/j.pieces
+		j0, j1 := i*j.panels/j.pieces*winoNR, (i+1)*j.panels/j.pieces*winoNR
+		switch j.step {
+		case 0:
+			p.al.input(gs.pin[t0*ne:t1*ne], t1-t0, p.cin, gs.v[t0*p.cin:], gs.gp*p.cin, p.cin)
+			p.filter(0, p.cin, j0, min(j1, p.cout))
+		case 1:
+			p.gemms(gs, j0, min(j1, p.kp))
+		case 2:
+			var bias *float32
+			if p.bias != nil {
+				bias = &p.bias[0]
+			}
+			p.al.output(gs.m[t0*p.kp:], gs.gp*p.kp, p.kp, t1-t0, p.cout, gs.pout[t0*mm:t1*mm], bias)
 		}
-		p.al.output(gs.m[lo*p.kp:], gs.gp*p.kp, p.kp, hi-lo, p.cout, gs.pout[lo*mm:hi*mm], bias)
 	}
 }
 
@@ -407,8 +416,11 @@ func (p *winoPass) uRow(e, row int) int {
 // pass) lo..hi into U: first a transpose so that each tap of the row's
 // filters is a contiguous run over the columns, then the filter transform
 // over those runs.
-func (j *winoWeightJob) runRange(lo, hi int) {
-	p := j.p
+func (j *winoWeightJob) runRange(lo, hi int) { j.p.filter(lo, hi, 0, j.p.cout) }
+
+// filter transforms the weights of GEMM rows [lo, hi) and columns [c0, c1)
+// (c0 a multiple of winoNR) into U.
+func (p *winoPass) filter(lo, hi, c0, c1 int) {
 	w, cin, cout := p.wt, p.cin, p.cout
 	al := &p.al
 	fn := al.filt
@@ -416,20 +428,21 @@ func (j *winoWeightJob) runRange(lo, hi int) {
 		fn = nil
 	}
 	if !p.transposed {
-		// w is cout x cin*9: columns lo*9..hi*9 to rows of length cout
-		transposeTo(p.wtmp[lo*9*cout:], cout, w[lo*9:], cin*9, cout, (hi-lo)*9)
+		// w is cout x cin*9: rows c0..c1, columns lo*9..hi*9 to runs
+		// over the columns (row*9+t)*cout + c
+		transposeTo(p.wtmp[lo*9*cout+c0:], cout, w[c0*cin*9+lo*9:], cin*9, c1-c0, (hi-lo)*9)
 	} else {
 		// filters w[k=row][c] over c, 9 x cout per row
 		for row := lo; row < hi; row++ {
-			transposeTo(p.wtmp[row*9*cout:], cout, w[row*cout*9:], 9, cout, 9)
+			transposeTo(p.wtmp[row*9*cout+c0:], cout, w[(row*cout+c0)*9:], 9, c1-c0, 9)
 		}
 	}
 	lde := p.cin * p.kp
 	// Panel by panel, so that each of the ne planes of U is written as one
 	// sequential run per panel (row by row in the order of the packed
 	// layout) rather than 128 bytes here and there.
-	for j0 := 0; j0 < cout; j0 += winoNR {
-		n := min(winoNR, cout-j0)
+	for j0 := c0; j0 < c1; j0 += winoNR {
+		n := min(winoNR, c1-j0)
 		for row := lo; row < hi; row++ {
 			off, ldg := row*9*cout+j0, cout
 			if p.transposed {
