@@ -6,27 +6,37 @@ import (
 	"unsafe"
 )
 
-// Winograd F(2x2, 3x3) convolution on channels-last (N x H x W x C)
-// tensors, for 3x3 filters with stride 1 and padding 1. The output is cut
-// into 2x2 tiles; each tile's 4x4 input patch d becomes V = B^T d B, the
-// filters U = G g G^T, and the 16 elements e of the transformed tiles
-// multiply independently: M[e] (tiles x K) = V[e] (tiles x C) * U[e]
-// (C x K), 16 GEMMs with 16*C*K multiplies per tile instead of 36*C*K for
-// the direct form; the tile comes back as A^T M A. With NHWC every
-// transform is element-wise over a contiguous channel run.
+// Winograd convolution F(m x m, 3 x 3), m = 2, 3 or 4, on channels-last
+// (N x H x W x C) tensors, for 3x3 filters with stride 1 and padding 1.
+// The output is cut into m x m tiles; each tile's a x a input patch d
+// (a = m + 2) becomes V = B^T d B, the filters U = G g G^T, and the a*a
+// elements e of the transformed tiles multiply independently: M[e]
+// (tiles x K) = V[e] (tiles x C) * U[e] (C x K), a*a GEMMs with a*a*C*K
+// multiplies per tile instead of 9*m*m*C*K for the direct form; the tile
+// comes back as A^T M A. With NHWC every transform is element-wise over a
+// contiguous channel run. The plane picks m (fewest multiplies: F(4x4) at
+// 7x7 and 14x14, F(3x3) at 3x3 and 5x5).
 //
 // Tiles are numbered image-major (n, tile row, tile column) and processed
 // in groups of whole 12-tile blocks (the register tile height of the GEMM),
-// sized so a group's V and M stay in L2; groups are split over threads.
-// Each tile's arithmetic is the same whatever group or thread handles it,
-// so results do not depend on the thread count.
-
-// Transforms (per channel; all exact in the order written, so the assembly
-// and Go versions agree bit for bit):
+// sized so a group's V and M stay in L2; groups are claimed by threads, or
+// with few tiles the products are split by column panels instead. Each
+// tile's arithmetic is the same whatever group or thread handles it, so
+// results do not depend on the thread count.
+//
+// F(2x2, 3x3) transforms (per channel; exact in the order written, so the
+// assembly and Go versions agree bit for bit); F(3x3) and F(4x4) are in
+// winograd5.go and winograd6.go, generated with their assembly by
+// asm/winograd_gen.py:
 //
 //	B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
 //	G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
 //	A^T = [1 1 1 0; 0 1 -1 -1]
+//
+// Rounding: F(2x2) stays within 4e-8, F(3x3) 2e-7, F(4x4) 6e-7 of
+// sum |x| * L1(filter) over the window (measured; see winograd_test.go). A
+// NaN or Inf input reaches every output of the F(3x3)/F(4x4) tiles whose
+// patch holds it (F(2x2): exactly the direct convolution's outputs).
 
 const (
 	winoMR = 12 // GEMM register tile of the in-place-A kernel: rows (tiles)
@@ -47,12 +57,13 @@ var winoMode = 0
 
 // WinogradFits reports whether the Winograd kernels apply to s (3x3,
 // stride 1, padding 1) and are expected to beat the GEMM lowering in both
-// the forward and the backward-data pass. Measured on one core (GFLOP/cpu-s
-// counted as direct convolution, Winograd against the better of the NHWC
-// and NCHW GEMM paths, batch 32 and 128): 32->128 and 128->128 at 7x7
-// (F(4x4)) 1.6-2.2x, 128->256 and 256->256 at 3x3 (F(3x3)) 1.3-1.9x; but
-// 16->32 at 14x14 0.85-1.25x forward and 0.65-0.85x backward-data (16 or
-// 32 deep products and 16 output channels in a 32-wide register tile).
+// the forward and the backward-data pass. Measured (GFLOP/cpu-s counted as
+// direct convolution, Winograd against the better of the NHWC and NCHW
+// GEMM paths, batch 32 and 128, 1 and 2 threads): 32->128 and 128->128 at
+// 7x7 (F(4x4)) 1.5-2.2x, 128->256 and 256->256 at 3x3 (F(3x3)) 1.2-2.25x
+// (the low end at batch 32 on 2 threads); but 16->32 at 14x14 0.8-1.8x
+// forward and 0.55-0.75x backward-data (16- or 32-deep products, 16 output
+// channels in a 32-wide register tile).
 // Every call transforms the weights (up to 36*C*K floats), which few tiles
 // do not repay: 16 tiles (batch 4 at 7x7, 16 at 3x3) measured 0.85-0.9x,
 // 24-32 tiles 1.3x; hence at least 24 tiles. Planes under 3x3 waste most
