@@ -483,3 +483,39 @@ func TestWinogradConcurrent(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+// TestWinogradEmpty: no channels in gives the bias (or zeros), no channels
+// out or no images touch nothing.
+func TestWinogradEmpty(t *testing.T) {
+	s := winoShapeOf(winoCase{1, 2, 4, 0, 3})
+	y := []float32{9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 7}
+	WinogradForwardNHWC(s, nil, nil, []float32{1, 2, 3}, y)
+	for i, v := range y[:24] {
+		if v != float32(1+i%3) {
+			t.Fatalf("C=0 with bias: y[%d] = %v", i, v)
+		}
+	}
+	WinogradForwardNHWC(s, nil, nil, nil, y)
+	for i, v := range y[:24] {
+		if v != 0 {
+			t.Fatalf("C=0: y[%d] = %v", i, v)
+		}
+	}
+	if y[24] != 7 {
+		t.Fatal("C=0 wrote past the output")
+	}
+	dx := []float32{5}
+	WinogradBackwardDataNHWC(s, make([]float32, 24), nil, dx) // no input channels: nothing to write
+	s = winoShapeOf(winoCase{1, 2, 4, 3, 0})
+	WinogradBackwardDataNHWC(s, nil, nil, y) // K = 0: dx = 0
+	for i, v := range y[:24] {
+		if v != 0 {
+			t.Fatalf("K=0: dx[%d] = %v", i, v)
+		}
+	}
+	s = winoShapeOf(winoCase{0, 3, 4, 3, 3})
+	WinogradForwardNHWC(s, nil, make([]float32, 81), nil, nil)
+	if dx[0] != 5 {
+		t.Fatal("touched dx")
+	}
+}
