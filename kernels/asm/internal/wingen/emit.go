@@ -79,8 +79,10 @@ type consts struct {
 	index map[uint32]int
 }
 
-// f32bits rounds an exact fraction to float32 the way the original Python
-// generator did: to the nearest float64 first, then to the nearest float32.
+// f32bits rounds an exact fraction to float32 via the nearest float64 (how
+// the tables were first made). For every constant used here this equals
+// the direct rounding the Go compiler applies to the twins' constants
+// (TestConstRounding), which keeps the assembly and Go bit-identical.
 func f32bits(c *big.Rat) uint32 {
 	f, _ := c.Float64()
 	return math.Float32bits(float32(f))
@@ -109,8 +111,9 @@ func (t *consts) dataLines(l *lines, sym string) {
 	l.raw(fmt.Sprintf("GLOBL %s(SB), RODATA|NOPTR, $%d", sym, 4*len(t.bits)))
 }
 
-// goConst spells c as a Go constant expression; untyped, so the product
-// with a float32 operand is rounded once, like the assembly's VMULPS.
+// goConst spells c as an exact Go constant expression; the compiler rounds
+// it to float32 when multiplying a float32, like the broadcast constant of
+// the assembly's VMULPS.
 func (t *consts) goConst(c *big.Rat) string {
 	t.slot(c)
 	if c.IsInt() {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"math"
+	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,6 +15,9 @@ func TestCommittedFilesUpToDate(t *testing.T) {
 	files, err := generate()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(files) != 5 {
+		t.Fatalf("generated %d files, want 5", len(files))
 	}
 	tmp := filepath.Join(t.TempDir(), "asm")
 	if err := os.Mkdir(tmp, 0o755); err != nil {
@@ -76,6 +81,24 @@ func TestF32Bits(t *testing.T) {
 	}{{"1/2", 0x3f000000}, {"-1/6", 0xbe2aaaab}, {"1/24", 0x3d2aaaab}, {"-8", 0xc1000000}} {
 		if got := f32bits(rat(c.f)[0][0]); got != c.bits {
 			t.Errorf("%s: got %#08x, want %#08x", c.f, got, c.bits)
+		}
+	}
+}
+
+// TestConstRounding checks that each matrix entry's table bits (rounded via
+// float64) equal its direct float32 rounding, which the Go compiler uses
+// for the twins' constants.
+func TestConstRounding(t *testing.T) {
+	for _, w := range []*wino{f3(), f4()} {
+		for _, m := range [][][]*big.Rat{w.at, w.g, w.bt} {
+			for _, row := range m {
+				for _, c := range row {
+					f, _ := c.Float32()
+					if got := f32bits(c); got != math.Float32bits(f) {
+						t.Errorf("F(%dx%d): %s rounds to %#08x via float64, %#08x directly", w.m, w.m, c.RatString(), got, math.Float32bits(f))
+					}
+				}
+			}
 		}
 	}
 }
