@@ -27,7 +27,7 @@ import (
 // F(2x2, 3x3) transforms (per channel; exact in the order written, so the
 // assembly and Go versions agree bit for bit); F(3x3) and F(4x4) are in
 // winograd5.go and winograd6.go, generated with their assembly by
-// asm/winograd_gen.py:
+// asm/internal/wingen (go generate in kernels/asm):
 //
 //	B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
 //	G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
