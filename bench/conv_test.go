@@ -48,8 +48,9 @@ var detectorLayers = []struct {
 
 const detectorBatch = 16
 
-// BenchmarkConv reports GFLOP/s (2*N*K*C*R*S*OH*OW per pass) for each pass,
-// and for pass=gemm the plain Sgemm of the same M x N x K (K x N*OH*OW x
+// BenchmarkConv reports GFLOP/s (2*N*K*C*R*S*OH*OW per pass, also for the
+// passes that run as Winograd with fewer multiplies) for each pass, and for
+// pass=gemm the plain Sgemm of the same M x N x K (K x N*OH*OW x
 // C*R*S, no lowering), the yardstick the conv passes are compared with.
 func BenchmarkConv(b *testing.B) { benchConv(b, convLayers, convBatch) }
 
@@ -192,9 +193,11 @@ func BenchmarkElementwise(b *testing.B) {
 
 // BenchmarkConvLowering is an A/B of the conv methods on the VGG layers at
 // batch 128: each pass by direct convolution (where the pass has one: stride
-// 1 forward and backward-data), with the channels-last lowering (nhwc) and
-// with the channel-major one (nchw), alternated in one process so that the
-// GFLOP/cpu-s figures compare on a busy machine.
+// 1 forward and backward-data), with the channels-last lowering (nhwc),
+// with the channel-major one (nchw) and as Winograd (forward and
+// backward-data of 3x3 stride-1 layers; GFLOP counted as the direct
+// convolution's), alternated in one process so that the GFLOP/cpu-s figures
+// compare on a busy machine.
 func BenchmarkConvLowering(b *testing.B) {
 	for _, l := range convLayers[:6] {
 		s := kernels.ConvShape{N: convBatch, C: l.c, H: l.hw, W: l.hw, K: l.k, R: l.rs, S: l.rs,
@@ -223,14 +226,21 @@ func BenchmarkConvLowering(b *testing.B) {
 			for _, m := range []struct {
 				name string
 				mode int
-			}{{"direct", 0}, {"nhwc", 1}, {"nchw", 2}} {
+			}{{"direct", 0}, {"nhwc", 1}, {"nchw", 2}, {"winograd", 3}} {
+				if m.mode == 3 && (p.name == "bwd_weight" || l.rs != 3 || l.stride != 1 || l.pad != 1) {
+					continue // Winograd covers 3x3 stride-1 forward and backward-data
+				}
 				b.Run(fmt.Sprintf("layer=%s/pass=%s/lower=%s", l.name, p.name, m.name), func(b *testing.B) {
-					direct, nhwc := 2, m.mode
-					if m.mode == 0 {
+					direct, nhwc, wino := 2, m.mode, 2
+					switch m.mode {
+					case 0:
 						direct, nhwc = 1, 0
+					case 3:
+						direct, nhwc, wino = 2, 0, 1
 					}
 					defer kernels.SetConvDirect(kernels.SetConvDirect(direct))
 					defer kernels.SetConvChannelsLast(kernels.SetConvChannelsLast(nhwc))
+					defer kernels.SetConvWinograd(kernels.SetConvWinograd(wino))
 					p.fn()
 					b.ReportAllocs()
 					b.ResetTimer()

@@ -265,6 +265,11 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 		putConvWork(ws)
 		return
 	}
+	if useWino(s) { // NCHW ends converted around the channels-last kernels
+		ws.winoForward(s, ConvLayout{}, x, w, bias, y)
+		putConvWork(ws)
+		return
+	}
 	if nhwcFwd(s) {
 		ws.forwardNHWC(s, ConvLayout{}, x, w, bias, y, nil)
 		putConvWork(ws)
@@ -378,6 +383,11 @@ func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
 	ws := getConvWork()
 	if kern := useDirectData(s); kern != nil {
 		ws.directData(s, kern, dy, w, dx)
+		putConvWork(ws)
+		return
+	}
+	if useWino(s) {
+		ws.winoData(s, ConvLayout{}, dy, w, dx)
 		putConvWork(ws)
 		return
 	}

@@ -28,7 +28,7 @@ func SetConvWinograd(mode int) int {
 	return old
 }
 
-// useWino reports whether the channels-last forward and backward-data of s
+// useWino reports whether the forward and backward-data of s (either layout)
 // run as Winograd convolutions (WinogradForwardNHWC and
 // WinogradBackwardDataNHWC: fewer multiplies, no lowering).
 func useWino(s ConvShape) bool {
