@@ -77,27 +77,13 @@ func adamGo(w, g, m, v []float32, c *AdamCoef) {
 // contiguous ranges run in parallel when it is large. The update is
 // element-wise, so the result does not depend on the thread count.
 func AdamUpdateAll(w, g, m, v [][]float32, c *AdamCoef) {
-	if concatThreads(w) == 1 { // no closure: it would be allocated
-		for i := range w {
-			AdamUpdate(w[i], g[i], m[i], v[i], c)
-		}
-		return
-	}
-	forConcat(w, func(i, a, b int) {
-		AdamUpdate(w[i][a:b], g[i][a:b], m[i][a:b], v[i][a:b], c)
-	})
+	forConcat(concatOp{kind: concatAdam, bufs: w, g: g, m: m, v: v, c: c})
 }
 
 // ZeroAll zeroes every buffer, split over the kernel threads like
 // AdamUpdateAll (gradients of a whole model between steps).
 func ZeroAll(bufs [][]float32) {
-	if concatThreads(bufs) == 1 {
-		for _, b := range bufs {
-			clear(b)
-		}
-		return
-	}
-	forConcat(bufs, func(i, a, b int) { clear(bufs[i][a:b]) })
+	forConcat(concatOp{kind: concatZero, bufs: bufs})
 }
 
 // concatThreads is how many ranges forConcat splits bufs into.
@@ -113,12 +99,13 @@ func concatThreads(bufs [][]float32) int {
 	return min(t, (total+concatParMin/2-1)/(concatParMin/2))
 }
 
-// forConcat calls fn(i, a, b) on pieces [a, b) of the buffers that together
-// cover their concatenation once: in order on the calling goroutine when it
+// forConcat applies op to pieces [a, b) of its buffers that together cover
+// their concatenation once: in order on the calling goroutine when it
 // is small or Threads() is 1, else as up to Threads() contiguous ranges (a
 // multiple of 16 elements long, so vector kernels see whole vectors) run
 // concurrently.
-func forConcat(bufs [][]float32, fn func(i, a, b int)) {
+func forConcat(op concatOp) {
+	bufs := op.bufs
 	total := 0
 	for _, x := range bufs {
 		total += len(x)
@@ -126,26 +113,55 @@ func forConcat(bufs [][]float32, fn func(i, a, b int)) {
 	t := concatThreads(bufs)
 	if t == 1 {
 		for i, x := range bufs {
-			fn(i, 0, len(x))
+			op.apply(i, 0, len(x))
 		}
 		return
 	}
 	per := (total + t - 1) / t
 	per = (per + 15) &^ 15
 	j := concatJobs.Get().(*concatJob)
-	j.bufs, j.fn, j.per, j.total = bufs, fn, per, total
+	j.op, j.per, j.total = op, per, total
 	pieces := (total + per - 1) / per
 	j.par.run(pieces, pieces, min(t, pieces), j)
-	j.bufs, j.fn = nil, nil
+	j.op = concatOp{}
 	concatJobs.Put(j)
+}
+
+// concatOp is the element-wise operation forConcat applies to ranges of
+// the buffers: a value rather than a closure, which would be allocated on
+// every call (the pool keeps the job).
+type concatOp struct {
+	kind    int
+	bufs    [][]float32 // the buffers split (w for Adam)
+	g, m, v [][]float32 // Adam's other tensors
+	c       *AdamCoef
+	scale   float32
+}
+
+const (
+	concatZero = iota
+	concatAdam
+	concatScale
+)
+
+// apply runs the operation on elements [a, b) of tensor i.
+func (op *concatOp) apply(i, a, b int) {
+	x := op.bufs[i][a:b]
+	switch op.kind {
+	case concatZero:
+		clear(x)
+	case concatAdam:
+		AdamUpdate(x, op.g[i][a:b], op.m[i][a:b], op.v[i][a:b], op.c)
+	case concatScale:
+		Scale(x, op.scale, x)
+	}
 }
 
 // concatJob is one forConcat call on the worker pool (conv_par.go): piece s
 // covers elements [s*per, (s+1)*per) of the concatenation.
 type concatJob struct {
 	par        parJob
-	bufs       [][]float32
-	fn         func(i, a, b int)
+	op         concatOp
 	per, total int
 }
 
@@ -155,10 +171,10 @@ func (j *concatJob) runRange(lo, hi int) {
 	for s := lo; s < hi; s++ {
 		a, b := s*j.per, min(j.total, (s+1)*j.per)
 		base := 0
-		for i, x := range j.bufs {
+		for i, x := range j.op.bufs {
 			n := len(x)
 			if a, b := max(a-base, 0), min(b-base, n); a < b {
-				j.fn(i, a, b)
+				j.op.apply(i, a, b)
 			}
 			base += n
 		}

@@ -194,6 +194,36 @@ func TestAdamUpdateAllSplit(t *testing.T) {
 	}
 }
 
+// TestConcatNoAllocs: the split whole-model updates (Adam, zeroing,
+// scaling) allocate nothing per call at any thread count once warm; they
+// used to allocate their closure at two threads.
+func TestConcatNoAllocs(t *testing.T) {
+	if gemmRace {
+		t.Skip("sync.Pool drops items on purpose under the race detector")
+	}
+	defer SetThreads(Threads())
+	r := rand.New(rand.NewPCG(49, 50))
+	var w, g, m, v [][]float32
+	for _, n := range []int{70001, 150000, 3} {
+		a, b, c, d := adamState(r, n, false)
+		w, g, m, v = append(w, a), append(g, b), append(m, c), append(v, d)
+	}
+	c := NewAdamCoef(1e-4, 0.9, 0.999, 1e-8, 0, 1)
+	for _, th := range []int{1, 2, 3} {
+		SetThreads(th)
+		for name, fn := range map[string]func(){
+			"AdamUpdateAll": func() { AdamUpdateAll(w, g, m, v, &c) },
+			"ZeroAll":       func() { ZeroAll(g) },
+			"ScaleAll":      func() { ScaleAll(g, 0.5) },
+		} {
+			fn()
+			if n := testing.AllocsPerRun(20, fn); n != 0 {
+				t.Errorf("threads %d: %s allocates %.1f objects per call", th, name, n)
+			}
+		}
+	}
+}
+
 // BenchmarkAdamUpdate: one step over BPVGG's 1,075,426 parameters (about
 // 30 MB of traffic) and over 16k (cache-resident), on the path in use.
 func BenchmarkAdamUpdate(b *testing.B) {

@@ -111,11 +111,5 @@ func (j *sqJob) runRange(lo, hi int) {
 // ScaleAll multiplies every element of every buffer by c, split over the
 // kernel threads.
 func ScaleAll(bufs [][]float32, c float32) {
-	if concatThreads(bufs) == 1 {
-		for _, b := range bufs {
-			Scale(b, c, b)
-		}
-		return
-	}
-	forConcat(bufs, func(i, a, b int) { Scale(bufs[i][a:b], c, bufs[i][a:b]) })
+	forConcat(concatOp{kind: concatScale, bufs: bufs, scale: c})
 }
