@@ -246,9 +246,9 @@ func putConvWork(w *convWork) {
 	}
 }
 
-// ConvForward computes y = conv(x, w) + bias. bias may be nil.
-func ConvForward(s ConvShape, x, w, bias, y []float32) {
-	const op = "ConvForward"
+// fwdArgs checks the arguments of a forward entry point (panicking with
+// op's name) and reports whether there is any output to compute.
+func fwdArgs(op string, s ConvShape, x, w, bias, y []float32) bool {
 	s.mustValid(op)
 	convNeed(op, "x", len(x), s.xLen())
 	convNeed(op, "w", len(w), s.WeightLen())
@@ -256,7 +256,30 @@ func ConvForward(s ConvShape, x, w, bias, y []float32) {
 	if bias != nil {
 		convNeed(op, "bias", len(bias), s.K)
 	}
-	if s.N == 0 || s.K*s.OutH()*s.OutW() == 0 {
+	return s.N > 0 && s.K*s.OutH()*s.OutW() > 0
+}
+
+// dataArgs checks the arguments of a backward-data entry point and reports
+// whether there is a product to compute; with no output channels dx is
+// just cleared.
+func dataArgs(op string, s ConvShape, dy, w, dx []float32) bool {
+	s.mustValid(op)
+	convNeed(op, "dy", len(dy), s.yLen())
+	convNeed(op, "w", len(w), s.WeightLen())
+	convNeed(op, "dx", len(dx), s.xLen())
+	if s.N == 0 || s.C*s.H*s.W == 0 {
+		return false
+	}
+	if s.K == 0 {
+		clear(dx[:s.xLen()])
+		return false
+	}
+	return true
+}
+
+// ConvForward computes y = conv(x, w) + bias. bias may be nil.
+func ConvForward(s ConvShape, x, w, bias, y []float32) {
+	if !fwdArgs("ConvForward", s, x, w, bias, y) {
 		return
 	}
 	ws := getConvWork()
@@ -368,16 +391,7 @@ func addConst(x []float32, b float32) {
 
 // ConvBackwardData computes dx = conv_transpose(dy, w), overwriting dx.
 func ConvBackwardData(s ConvShape, dy, w, dx []float32) {
-	const op = "ConvBackwardData"
-	s.mustValid(op)
-	convNeed(op, "dy", len(dy), s.yLen())
-	convNeed(op, "w", len(w), s.WeightLen())
-	convNeed(op, "dx", len(dx), s.xLen())
-	if s.N == 0 || s.C*s.H*s.W == 0 {
-		return
-	}
-	if s.K == 0 {
-		clear(dx[:s.xLen()])
+	if !dataArgs("ConvBackwardData", s, dy, w, dx) {
 		return
 	}
 	ws := getConvWork()

@@ -84,15 +84,7 @@ func ConvForwardLayout(s ConvShape, l ConvLayout, x, w, bias, y []float32) {
 		ConvForward(s, x, w, bias, y)
 		return
 	}
-	const op = "ConvForwardLayout"
-	s.mustValid(op)
-	convNeed(op, "x", len(x), s.xLen())
-	convNeed(op, "w", len(w), s.WeightLen())
-	convNeed(op, "y", len(y), s.yLen())
-	if bias != nil {
-		convNeed(op, "bias", len(bias), s.K)
-	}
-	if s.N == 0 || s.K*s.OutH()*s.OutW() == 0 {
+	if !fwdArgs("ConvForwardLayout", s, x, w, bias, y) {
 		return
 	}
 	ws := getConvWork()
@@ -122,15 +114,9 @@ func ConvForwardSave(s ConvShape, l ConvLayout, x, w, bias, y, rows []float32) {
 	if !ConvSavesRows(s, l) {
 		panic("kernels: " + op + " on a shape or layout that does not lower its input (see ConvSavesRows)")
 	}
-	s.mustValid(op)
-	convNeed(op, "x", len(x), s.xLen())
-	convNeed(op, "w", len(w), s.WeightLen())
-	convNeed(op, "y", len(y), s.yLen())
+	work := fwdArgs(op, s, x, w, bias, y)
 	convNeed(op, "rows", len(rows), ConvRowsLen(s, bias != nil))
-	if bias != nil {
-		convNeed(op, "bias", len(bias), s.K)
-	}
-	if s.N == 0 || s.K*s.OutH()*s.OutW() == 0 {
+	if !work {
 		return
 	}
 	ws := getConvWork()
@@ -154,16 +140,7 @@ func ConvBackwardDataLayout(s ConvShape, l ConvLayout, dy, w, dx []float32) {
 		ConvBackwardData(s, dy, w, dx)
 		return
 	}
-	const op = "ConvBackwardDataLayout"
-	s.mustValid(op)
-	convNeed(op, "dy", len(dy), s.yLen())
-	convNeed(op, "w", len(w), s.WeightLen())
-	convNeed(op, "dx", len(dx), s.xLen())
-	if s.N == 0 || s.C*s.H*s.W == 0 {
-		return
-	}
-	if s.K == 0 {
-		clear(dx[:s.xLen()])
+	if !dataArgs("ConvBackwardDataLayout", s, dy, w, dx) {
 		return
 	}
 	ws := getConvWork()
@@ -262,10 +239,8 @@ func transposeImages(n, c, hw int, src, dst []float32, toNHWC bool) {
 func (ws *convWork) biasNHWC(k, n, ohw int, dy, db []float32) {
 	ws.bsum = growF32(ws.bsum, k)
 	acc := ws.bsum
-	if cap(ws.bacc) < k {
-		ws.bacc = make([]float64, k)
-	}
-	tot := ws.bacc[:k]
+	ws.bacc = growF64(ws.bacc, k)
+	tot := ws.bacc
 	clear(tot)
 	for img := 0; img < n; img++ {
 		base := img * ohw * k

@@ -160,13 +160,7 @@ func winoMults(al winoAlgo, h, w int) int {
 func WinogradForwardNHWC(s ConvShape, x, w, bias, y []float32) {
 	const op = "WinogradForwardNHWC"
 	winoCheck(op, s)
-	convNeed(op, "x", len(x), s.xLen())
-	convNeed(op, "w", len(w), s.WeightLen())
-	convNeed(op, "y", len(y), s.yLen())
-	if bias != nil {
-		convNeed(op, "bias", len(bias), s.K)
-	}
-	if s.N == 0 || s.K == 0 {
+	if !fwdArgs(op, s, x, w, bias, y) {
 		return
 	}
 	if s.C == 0 {
@@ -192,14 +186,7 @@ func WinogradForwardNHWC(s ConvShape, x, w, bias, y []float32) {
 func WinogradBackwardDataNHWC(s ConvShape, dy, w, dx []float32) {
 	const op = "WinogradBackwardDataNHWC"
 	winoCheck(op, s)
-	convNeed(op, "dy", len(dy), s.yLen())
-	convNeed(op, "w", len(w), s.WeightLen())
-	convNeed(op, "dx", len(dx), s.xLen())
-	if s.N == 0 || s.C == 0 {
-		return
-	}
-	if s.K == 0 {
-		clear(dx[:s.xLen()])
+	if !dataArgs(op, s, dy, w, dx) {
 		return
 	}
 	wc := getWinoCall()
