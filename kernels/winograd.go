@@ -51,6 +51,19 @@ var winoL2Floats = 1 << 17
 // winoUReuse sets the group size where the weights dominate (see run).
 var winoUReuse = 1
 
+// winoUPad separates U's planes (floats). Unpadded, their stride
+// cin*kp*4 bytes is a multiple of 64 KiB for the VGG's layers, so the ne
+// write streams of the filter transform (and the GEMM's reads) all map to
+// the same L1 and L2 sets; two cache lines apart they do not. (With the
+// row blocks below, thread CPU time of the filter transform, one thread:
+// 256->256 F(3x3) 550 -> 150 us forward, 500 -> 210 us backward-data;
+// 128->128 F(4x4) 225 -> 50-60 us; BenchmarkWinoFilter.)
+const winoUPad = 32
+
+// winoFB is the filter transform's block of GEMM rows (9*winoFB*winoNR
+// floats of transposed taps: 18 KiB, in L1).
+const winoFB = 16
+
 // winoMode forces paths for tests and A/B runs: 0 automatic, 1 the GEMMs
 // through sgemmT, 2 the Go transforms.
 var winoMode = 0
@@ -205,20 +218,19 @@ type winoPass struct {
 	u          []float32 // ne x cin x kp, packed for the micro-kernel when packed
 	packed     bool
 	kp         int // cout rounded up to winoNR
+	ule        int // U plane stride (floats): cin*kp plus winoUPad
 	kc         int // GEMM depth slice (packed layout)
 	th, tw     int // tile rows and columns per image
 	tiles      int
 	blocks     int // winoMR-tile blocks
 	groups     int
 	wt         []float32 // raw weights (weight transform)
-	wtmp       []float32 // weights with taps as runs over the GEMM columns
 	transposed bool      // backward-data: u from flipped, transposed w
 }
 
 // winoCall is the pooled state of one call.
 type winoCall struct {
 	u   []float32
-	wt  []float32
 	par parJob
 	p   winoPass
 	wj  winoWeightJob
@@ -258,6 +270,7 @@ func putWinoCall(c *winoCall) {
 // winoScratch is one goroutine's buffers for a group of tiles.
 type winoScratch struct {
 	v, m       []float32
+	taps       []float32  // filter: a block of rows' taps, transposed
 	zero, sink []float32  // read for taps in the padding; written for outputs past the edge
 	pin, pout  []*float32 // per tile: a*a input runs, m*m output runs
 	_          [8]uint64  // keep hot fields of different scratches apart
@@ -319,15 +332,14 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	}
 	p.groups = min(groups, p.blocks, 0xffff)
 
-	ul := ne * p.cin * p.kp
+	p.ule = p.cin*p.kp + winoUPad
+	ul := ne * p.ule
 	wc.u = growF32(wc.u, ul)
 	if p.kp > p.cout {
 		clear(wc.u) // padding columns stay zero
 	}
 	p.u = wc.u[:ul]
 	p.wt = w
-	wc.wt = growF32(wc.wt, 9*p.cin*p.cout)
-	p.wtmp = wc.wt
 	p.transposed = transposed
 	wc.p = p
 	work := p.tiles * ne * p.cin * p.cout
@@ -404,10 +416,10 @@ func (j *winoColJob) runRange(lo, hi int) {
 // uRow is the offset of U[e] row row, column 0.
 func (p *winoPass) uRow(e, row int) int {
 	if !p.packed {
-		return e*p.cin*p.kp + row*p.kp
+		return e*p.ule + row*p.kp
 	}
 	ps := row / p.kc * p.kc
-	return e*p.cin*p.kp + ps*p.kp + (row-ps)*winoNR
+	return e*p.ule + ps*p.kp + (row-ps)*winoNR
 }
 
 // runRange transforms the weights of GEMM rows (input channels of the
@@ -417,7 +429,12 @@ func (p *winoPass) uRow(e, row int) int {
 func (j *winoWeightJob) runRange(lo, hi int) { j.p.filter(lo, hi, 0, j.p.cout) }
 
 // filter transforms the weights of GEMM rows [lo, hi) and columns [c0, c1)
-// (c0 a multiple of winoNR) into U.
+// (c0 a multiple of winoNR) into U. It goes panel by panel (winoNR
+// columns) and, within a panel, in blocks of winoFB rows: each block's
+// taps are first transposed into an L1-sized buffer so that tap t of the
+// panel's filters is one contiguous run (a whole-matrix transpose would
+// send 9*cin*cout floats through memory twice), then transformed into U,
+// each plane of U written as one sequential run per panel.
 func (p *winoPass) filter(lo, hi, c0, c1 int) {
 	w, cin, cout := p.wt, p.cin, p.cout
 	al := &p.al
@@ -425,40 +442,44 @@ func (p *winoPass) filter(lo, hi, c0, c1 int) {
 	if winoMode == 2 {
 		fn = nil
 	}
-	if !p.transposed {
-		// w is cout x cin*9: rows c0..c1, columns lo*9..hi*9 to runs
-		// over the columns (row*9+t)*cout + c
-		transposeTo(p.wtmp[lo*9*cout+c0:], cout, w[c0*cin*9+lo*9:], cin*9, c1-c0, (hi-lo)*9)
-	} else {
-		// filters w[k=row][c] over c, 9 x cout per row
-		for row := lo; row < hi; row++ {
-			transposeTo(p.wtmp[row*9*cout+c0:], cout, w[(row*cout+c0)*9:], 9, c1-c0, 9)
-		}
-	}
-	lde := p.cin * p.kp
-	// Panel by panel, so that each of the ne planes of U is written as one
-	// sequential run per panel (row by row in the order of the packed
-	// layout) rather than 128 bytes here and there.
+	sc := getWinoScratch()
+	sc.taps = growF32(sc.taps, winoFB*9*winoNR)
+	tmp := sc.taps
+	lde := p.ule
 	for j0 := c0; j0 < c1; j0 += winoNR {
 		n := min(winoNR, c1-j0)
-		for row := lo; row < hi; row++ {
-			off, ldg := row*9*cout+j0, cout
-			if p.transposed {
-				off, ldg = off+8*cout, -cout // taps flipped: last first
+		for r0 := lo; r0 < hi; r0 += winoFB {
+			r1 := min(hi, r0+winoFB)
+			// tap t of filter j0+j of row r to tmp[((r-r0)*9+t)*winoNR+j]
+			if !p.transposed {
+				// w is cout x cin*9: rows j0.., columns r0*9..r1*9
+				transposeTo(tmp, winoNR, w[j0*cin*9+r0*9:], cin*9, n, (r1-r0)*9)
+			} else {
+				// the filters of row (output channel) r are w[r][j] over j
+				for row := r0; row < r1; row++ {
+					transposeTo(tmp[(row-r0)*9*winoNR:], winoNR, w[(row*cout+j0)*9:], 9, n, 9)
+				}
 			}
-			ldp := winoNR
-			if p.packed {
-				ldp = min(p.kc, p.cin-row/p.kc*p.kc) * winoNR
+			for row := r0; row < r1; row++ {
+				off, ldg := (row-r0)*9*winoNR, winoNR
+				if p.transposed {
+					off, ldg = off+8*winoNR, -winoNR // taps flipped: last first
+				}
+				ldp := winoNR
+				if p.packed {
+					ldp = min(p.kc, p.cin-row/p.kc*p.kc) * winoNR
+				}
+				dst := p.u[p.uRow(0, row)+j0/winoNR*ldp:]
+				_ = dst[(al.ne-1)*lde+n-1]
+				if fn != nil {
+					fn(&tmp[off], ldg, n, &dst[0], lde, ldp)
+					continue
+				}
+				winoFilterRunGo(al, tmp, off, ldg, n, dst, lde, ldp)
 			}
-			dst := p.u[p.uRow(0, row)+j0/winoNR*ldp:]
-			_ = dst[(al.ne-1)*lde+n-1]
-			if fn != nil {
-				fn(&p.wtmp[off], ldg, n, &dst[0], lde, ldp)
-				continue
-			}
-			winoFilterRunGo(al, p.wtmp, off, ldg, n, dst, lde, ldp)
 		}
 	}
+	putWinoScratch(sc)
 }
 
 // winoFilterRunGo is the pure-Go twin of the assembly filter transform:
@@ -608,7 +629,7 @@ func (p *winoPass) output(gs winoGroup) {
 // (gp x kp, row stride kp) = V[e] (gp x cin) * U[e].
 func (p *winoPass) gemm(v, m []float32, e, gp, j0, j1 int) {
 	cin, kp := p.cin, p.kp
-	ue := p.u[e*cin*kp : (e+1)*cin*kp]
+	ue := p.u[e*p.ule : e*p.ule+cin*kp]
 	if !p.packed {
 		sgemmT(1, false, false, gp, min(j1, p.cout)-j0, cin, 1, v, cin, ue[j0:], kp, 0, m[j0:], kp)
 		return

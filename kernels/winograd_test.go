@@ -168,6 +168,9 @@ func winoCases() []winoCase {
 			i++
 		}
 	}
+	// more than winoKC rows (two depth slices) in either pass, odd widths:
+	// the filter transform's row blocks cross a slice boundary
+	cs = append(cs, winoCase{1, 3, 4, 260, 33}, winoCase{2, 3, 3, 33, 290})
 	return cs
 }
 
