@@ -1,8 +1,11 @@
 package framework
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"time"
 )
 
 // Learner is what the method needs of a model bound to its analysis data:
@@ -102,14 +105,85 @@ func accuracy(l Learner, cases []int) float64 {
 // FineTune runs one protocol from base (which it only reads, so several
 // runs may share it) and returns the model of the picked epoch.
 func FineTune(base Learner, spec TuneSpec, p Protocol, seed uint64, progress func(epoch int, fAcc, cAcc float64)) (Learner, TuneResult, error) {
+	var o TuneOptions
+	if progress != nil {
+		o.Progress = func(e EpochReport) { progress(e.Epoch, e.FVal, e.CVal) }
+	}
+	return FineTuneWith(base, spec, p, seed, o)
+}
+
+// EpochReport describes a run after one of its epochs.
+type EpochReport struct {
+	Epoch, Epochs int
+	FVal, CVal    float64 // CVal -1 without C validation cases
+	Best          int     // picked epoch so far (0 = the original model)
+	BestF         float64 // its F validation accuracy
+	Since         int     // epochs since the pick last improved
+	Patience      int
+	Resumed       int           // the epoch this process started from (0 = from scratch)
+	Elapsed       time.Duration // wall time of this process's epochs
+}
+
+// Left is how many more epochs the run takes if the pick does not improve
+// again (patience), and at most.
+func (e EpochReport) Left() (likely, most int) {
+	most = e.Epochs - e.Epoch
+	likely = most
+	if e.Patience > 0 {
+		likely = min(likely, e.Patience-e.Since)
+	}
+	if e.BestF == 1 {
+		likely, most = 0, 0
+	}
+	return max(likely, 0), max(most, 0)
+}
+
+// TuneOptions are FineTuneWith's optional parts.
+type TuneOptions struct {
+	// Progress is called after every epoch.
+	Progress func(EpochReport)
+	// Checkpoint, when not empty, is a file the run's state is written to
+	// (atomically) at the end of the first epoch after every CheckpointEvery
+	// of wall time, and resumed from when it holds a checkpoint of the same
+	// run (same Fingerprint, seed and base parameters): the result is then
+	// bit-identical to an uninterrupted run's. The caller removes the file
+	// once the result is safe. It needs a Learner that is a Checkpointer.
+	Checkpoint      string
+	CheckpointEvery time.Duration
+	Fingerprint     string
+	// Log reports a resumed run and a checkpoint that could not be used.
+	Log Progress
+
+	stopAfter func(epoch int) bool // tests: end the run as a kill would, after this epoch
+}
+
+// errStopped is returned when stopAfter ends a run.
+var errStopped = errors.New("fine-tune: stopped")
+
+// FineTuneWith is FineTune with progress reports and checkpoints.
+func FineTuneWith(base Learner, spec TuneSpec, p Protocol, seed uint64, o TuneOptions) (Learner, TuneResult, error) {
 	if len(spec.Train) == 0 || len(spec.Val) == 0 {
 		return nil, TuneResult{}, fmt.Errorf("fine-tune: empty F train (%d) or validation (%d) set", len(spec.Train), len(spec.Val))
 	}
 	if spec.Constrain && len(spec.CVal) == 0 {
 		return nil, TuneResult{}, fmt.Errorf("fine-tune: the Compatibility constraint needs C validation cases")
 	}
-	r := rand.New(rand.NewPCG(seed, seed^0x5851f42d4c957f2d))
+	logf := o.Log
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	pcg := rand.NewPCG(seed, seed^0x5851f42d4c957f2d)
+	r := rand.New(pcg)
 	m := base.Clone()
+	ckFP := ""
+	_, ok1 := base.(Checkpointer)
+	_, ok2 := m.(Checkpointer)
+	if o.Checkpoint != "" && o.CheckpointEvery > 0 && ok1 && ok2 {
+		var err error
+		if ckFP, err = checkpointFingerprint(o.Fingerprint, seed, base); err != nil {
+			return nil, TuneResult{}, err
+		}
+	}
 	m.SetOptimizer(p.LR, p.WeightDecay)
 	if spec.EWCLambda > 0 {
 		if err := m.AnchorEWC(spec.EWCCases, spec.EWCLambda); err != nil {
@@ -133,21 +207,65 @@ func FineTune(base Learner, spec TuneSpec, p Protocol, seed uint64, progress fun
 	res := TuneResult{}
 	best := base
 	bestF := -1.0
-	// m is still the original model here; judging it through m keeps base
-	// read-only, so runs can share it from several goroutines.
-	res.FValAcc = accuracy(m, spec.Val)
-	if len(spec.CVal) > 0 {
-		res.CValAcc = accuracy(m, spec.CVal)
-	}
-	if !spec.Constrain || res.CValAcc >= p.CMin {
-		// The original model is a candidate too: a run that only makes
-		// things worse keeps it.
-		bestF = res.FValAcc
-	}
-	res.KeptBase = true
 	f := append([]int(nil), spec.Train...)
 	var cPerm []int
 	cPos := 0
+	since := 0
+	start := 1
+	if ckFP != "" {
+		ck, err := readCheckpoint(o.Checkpoint, ckFP)
+		if err == nil && ck != nil {
+			if err = ck.check(spec, p); err != nil {
+				err = fmt.Errorf("%s: %w", o.Checkpoint, err)
+			}
+		}
+		var b Learner
+		if err == nil && ck != nil && len(ck.best) > 0 {
+			b = base.Clone()
+			if err = b.(Checkpointer).LoadState(bytes.NewReader(ck.best)); err != nil {
+				err = fmt.Errorf("%s: best model: %w", o.Checkpoint, err)
+			}
+		}
+		if err == nil && ck != nil {
+			// LoadState changes nothing when it fails, so m is still the
+			// fresh model then.
+			if err = m.(Checkpointer).LoadState(bytes.NewReader(ck.model)); err != nil {
+				err = fmt.Errorf("%s: model: %w", o.Checkpoint, err)
+			}
+		}
+		switch {
+		case errors.Is(err, errCheckpointMismatch):
+			logf("%v: starting afresh", err)
+		case err != nil:
+			// The checkpoint only saves time: a bad one costs a restart,
+			// never a wrong result.
+			logf("warning: ignoring unusable checkpoint (%v); starting afresh", err)
+		case ck != nil:
+			if err := pcg.UnmarshalBinary(ck.RNG); err != nil { // checked already
+				return nil, res, err
+			}
+			if b != nil {
+				best = b
+			}
+			res, bestF, since, start = ck.Result, ck.BestF, ck.Since, ck.Epoch+1
+			f, cPerm, cPos = ck.F, ck.CPerm, ck.CPos
+			logf("resuming from %s at epoch %d of %d", o.Checkpoint, ck.Epoch, p.Epochs)
+		}
+	}
+	if start == 1 {
+		// m is still the original model here; judging it through m keeps
+		// base read-only, so runs can share it from several goroutines.
+		res.FValAcc = accuracy(m, spec.Val)
+		if len(spec.CVal) > 0 {
+			res.CValAcc = accuracy(m, spec.CVal)
+		}
+		if !spec.Constrain || res.CValAcc >= p.CMin {
+			// The original model is a candidate too: a run that only makes
+			// things worse keeps it.
+			bestF = res.FValAcc
+		}
+		res.KeptBase = true
+	}
 	nextC := func() int {
 		if cPos == len(cPerm) {
 			cPerm = r.Perm(len(spec.CTrain))
@@ -157,8 +275,9 @@ func FineTune(base Learner, spec TuneSpec, p Protocol, seed uint64, progress fun
 		return spec.CTrain[cPerm[cPos-1]]
 	}
 	batch := max(1, p.Batch)
-	since := 0
-	for epoch := 1; epoch <= p.Epochs; epoch++ {
+	t0 := time.Now()
+	lastCk := t0
+	for epoch := start; epoch <= p.Epochs; epoch++ {
 		// An epoch is one pass over F^tr, or more passes (each reshuffled)
 		// until MinSteps steps when F^tr is small.
 		var epochF []int
@@ -200,9 +319,6 @@ func FineTune(base Learner, spec TuneSpec, p Protocol, seed uint64, progress fun
 		}
 		res.FValCurve = append(res.FValCurve, fAcc)
 		res.Epochs = epoch
-		if progress != nil {
-			progress(epoch, fAcc, cAcc)
-		}
 		ok := !spec.Constrain || cAcc >= p.CMin
 		if ok && fAcc > bestF {
 			bestF, best = fAcc, m.Clone()
@@ -211,15 +327,55 @@ func FineTune(base Learner, spec TuneSpec, p Protocol, seed uint64, progress fun
 		} else {
 			since++
 		}
+		if o.Progress != nil {
+			o.Progress(EpochReport{Epoch: epoch, Epochs: p.Epochs, FVal: fAcc, CVal: cAcc, Best: res.Epoch, BestF: bestF,
+				Since: since, Patience: p.Patience, Resumed: start - 1, Elapsed: time.Since(t0)})
+		}
 		if p.Patience > 0 && since >= p.Patience {
 			break
 		}
 		if bestF == 1 { // nothing can beat a perfect pick
 			break
 		}
+		if ckFP != "" && epoch < p.Epochs && time.Since(lastCk) >= o.CheckpointEvery {
+			ck := &tuneCheckpoint{Fingerprint: ckFP, Epoch: epoch, Since: since, BestF: bestF, Result: res,
+				F: f, CPerm: cPerm, CPos: cPos}
+			if err := writeCheckpoint(o.Checkpoint, ck, pcg, m, best, res.KeptBase); err != nil {
+				// A run that cannot checkpoint still finishes.
+				logf("warning: %v", err)
+			}
+			lastCk = time.Now()
+		}
+		if o.stopAfter != nil && o.stopAfter(epoch) {
+			return nil, res, errStopped
+		}
 	}
 	if res.KeptBase {
 		best = base.Clone()
 	}
 	return best, res, nil
+}
+
+func writeCheckpoint(path string, ck *tuneCheckpoint, pcg *rand.PCG, m, best Learner, keptBase bool) error {
+	var err error
+	if ck.RNG, err = pcg.MarshalBinary(); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := m.(Checkpointer).SaveState(&b, true); err != nil {
+		return err
+	}
+	ck.model = b.Bytes()
+	if !keptBase {
+		var bb bytes.Buffer
+		if err := best.(Checkpointer).SaveState(&bb, false); err != nil {
+			return err
+		}
+		ck.best = bb.Bytes()
+	}
+	raw, err := encodeCheckpoint(ck)
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(path, raw)
 }

@@ -1,8 +1,11 @@
 package framework
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"sync"
+	"time"
 )
 
 // TypeSplits holds every type's and C's train/validation/test members, as
@@ -116,7 +119,7 @@ func Quality(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store
 	err := runParallel(k, workers, func(i int) error {
 		spec := TuneSpec{Train: sp.Types[i].Train, Val: sp.Types[i].Val, CTrain: sp.C.Train, CVal: sp.C.Val, Constrain: true}
 		key := fmt.Sprintf("%s/quality-type%d", prefix, i+1)
-		run, reused, err := tuneAndJudge(base, spec, sp, p, seed, store, key)
+		run, reused, err := tuneAndJudge(base, spec, sp, p, seed, store, key, fmt.Sprintf("%s: type %d/%d", prefix, i+1, k), log)
 		if err != nil {
 			return fmt.Errorf("type %d: %w", i+1, err)
 		}
@@ -143,22 +146,94 @@ func Quality(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store
 
 // tuneAndJudge runs one fine-tuning (or reuses its stored result when the
 // inputs are unchanged) and judges the picked model on every test set.
-func tuneAndJudge(base Learner, spec TuneSpec, sp *TypeSplits, p Protocol, seed uint64, store *Store, key string) (TypeRun, bool, error) {
+// A long run logs its progress under label and checkpoints itself into the
+// store beside its result, resuming from the checkpoint when killed.
+func tuneAndJudge(base Learner, spec TuneSpec, sp *TypeSplits, p Protocol, seed uint64, store *Store, key, label string, log Progress) (TypeRun, bool, error) {
 	fp := Fingerprint(struct {
 		Spec TuneSpec
 		Test *TypeSplits
 		P    Protocol
 		Seed uint64
 	}{spec, sp, p, seed})
+	ckpt, every := store.checkpoint(key)
 	var run TypeRun
 	if store.Load(key, fp, &run) {
+		removeCheckpoint(ckpt, log) // left by a kill between Save and its removal
 		return run, true, nil
 	}
-	m, res, err := FineTune(base, spec, p, Derive(seed, key), nil)
+	if log == nil {
+		log = func(string, ...any) {}
+	}
+	o := TuneOptions{
+		Progress:        epochLogger(label, log),
+		Checkpoint:      ckpt,
+		CheckpointEvery: every,
+		Fingerprint:     fp,
+		Log:             func(format string, args ...any) { log("%s: %s", label, fmt.Sprintf(format, args...)) },
+	}
+	if tuneHook != nil {
+		o.stopAfter = tuneHook(key)
+	}
+	m, res, err := FineTuneWith(base, spec, p, Derive(seed, key), o)
 	if err != nil {
 		return run, false, err
 	}
 	row, cTest, all := judge(m, sp)
 	run = TypeRun{Tune: res, Row: row, CTest: cTest, All: all}
-	return run, false, store.Save(key, fp, run)
+	if err := store.Save(key, fp, run); err != nil {
+		return run, false, err
+	}
+	removeCheckpoint(ckpt, log)
+	return run, false, nil
+}
+
+// tuneHook lets tests end chosen runs early, as a kill would.
+var tuneHook func(key string) func(epoch int) bool
+
+func removeCheckpoint(path string, log Progress) {
+	if path == "" {
+		return
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) && log != nil {
+		log("warning: %v", err)
+	}
+}
+
+// progressEvery is the least wall time between two progress lines of one
+// run: short runs stay quiet, an hour-long one reports twice a minute.
+var progressEvery = 30 * time.Second
+
+// epochLogger turns a run's epoch reports into progress lines at most every
+// progressEvery.
+func epochLogger(label string, log Progress) func(EpochReport) {
+	last := time.Now()
+	return func(e EpochReport) {
+		if time.Since(last) < progressEvery {
+			return
+		}
+		last = time.Now()
+		log("%s: %s", label, e)
+	}
+}
+
+// String is a progress line: where the run is, its pick so far, and how
+// long it still takes if the pick stops improving (patience) and at most.
+func (e EpochReport) String() string {
+	c := "-"
+	if e.CVal >= 0 {
+		c = fmt.Sprintf("%.3f", e.CVal)
+	}
+	s := fmt.Sprintf("epoch %d of %d, F val %.3f, C val %s, best epoch %d (F val %.3f)", e.Epoch, e.Epochs, e.FVal, c, e.Best, e.BestF)
+	if e.BestF < 0 {
+		s = fmt.Sprintf("epoch %d of %d, F val %.3f, C val %s, no epoch keeps C yet", e.Epoch, e.Epochs, e.FVal, c)
+	}
+	if done := e.Epoch - e.Resumed; done > 0 {
+		per := e.Elapsed / time.Duration(done)
+		likely, most := e.Left()
+		s += fmt.Sprintf(", %.1fs/epoch, ETA %s", per.Seconds(), (per * time.Duration(likely)).Round(time.Second))
+		if most > likely {
+			s += fmt.Sprintf(" (at most %s if it keeps improving)", (per * time.Duration(most)).Round(time.Second))
+		}
+	}
+	return s
 }

@@ -84,7 +84,7 @@ func Repair(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store,
 		runs := make([]TypeRun, len(specs))
 		err := runParallel(len(specs), workers, func(i int) error {
 			key := fmt.Sprintf("%s/repair-%s-%d", prefix, m.Name, i+1)
-			run, reused, err := tuneAndJudge(base, specs[i], sp, pr, seed, store, key)
+			run, reused, err := tuneAndJudge(base, specs[i], sp, pr, seed, store, key, fmt.Sprintf("repair %s %d/%d", m.Name, i+1, len(specs)), log)
 			if err != nil {
 				return fmt.Errorf("repair %s: %w", m.Name, err)
 			}

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 
 	"remedy/autograd"
@@ -35,6 +36,33 @@ func NewAdam(params []Param, lr, weightDecay float64) *Adam {
 
 // Steps is the number of steps taken.
 func (a *Adam) Steps() int { return a.t }
+
+// State returns the step count and the first and second moments, one
+// slice per parameter (the optimiser's own buffers: copy before changing).
+// With SetState it lets a fine-tuning run be checkpointed and resumed.
+func (a *Adam) State() (steps int, m, v [][]float32) { return a.t, a.m, a.v }
+
+// SetState restores what State returned; the moments are copied. Nothing is
+// changed when the sizes do not match the parameters.
+func (a *Adam) SetState(steps int, m, v [][]float32) error {
+	if steps < 0 {
+		return fmt.Errorf("nn: Adam state with %d steps", steps)
+	}
+	if len(m) != len(a.m) || len(v) != len(a.v) {
+		return fmt.Errorf("nn: Adam state of %d+%d tensors for %d parameters", len(m), len(v), len(a.m))
+	}
+	for i := range a.m {
+		if len(m[i]) != len(a.m[i]) || len(v[i]) != len(a.v[i]) {
+			return fmt.Errorf("nn: Adam state tensor %d has %d+%d values, the parameter has %d", i, len(m[i]), len(v[i]), len(a.m[i]))
+		}
+	}
+	for i := range a.m {
+		copy(a.m[i], m[i])
+		copy(a.v[i], v[i])
+	}
+	a.t = steps
+	return nil
+}
 
 // ZeroGrad zeroes the gradients of all parameters (split over the kernel
 // threads).
