@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -392,4 +394,79 @@ func TestEpochReportString(t *testing.T) {
 	require.Equal(t, "epoch 3 of 10, F val 0.500, C val -, best epoch 0 (F val 0.000), 1.0s/epoch, ETA 7s", e.String())
 	e = EpochReport{Epoch: 3, Epochs: 10, FVal: 0.5, CVal: 0.4, BestF: -1, Patience: 5, Since: 3, Elapsed: 3 * time.Second}
 	require.Equal(t, "epoch 3 of 10, F val 0.500, C val 0.400, no epoch keeps C yet, 1.0s/epoch, ETA 2s (at most 7s if it keeps improving)", e.String())
+}
+
+// A run killed for real (SIGKILL of a child process, wherever it happens to
+// be: mid-epoch, mid-write) resumes from its last checkpoint to the result
+// of an uninterrupted run.
+func TestKilledRunResumes(t *testing.T) {
+	base, spec, p := tinyDetTune(t)
+	if path := os.Getenv("REMEDY_CKPT_CHILD"); path != "" {
+		// The child: checkpoint every epoch, slowly, until killed.
+		o := TuneOptions{Checkpoint: path, CheckpointEvery: time.Nanosecond, Fingerprint: "kill",
+			Progress: func(EpochReport) { time.Sleep(100 * time.Millisecond) }}
+		FineTuneWith(base, spec, p, 13, o)
+		return
+	}
+	refM, ref, err := FineTuneWith(base, spec, p, 13, TuneOptions{})
+	require.NoError(t, err)
+	require.Greater(t, ref.Epochs, 3)
+
+	path := filepath.Join(t.TempDir(), "run.ckpt")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledRunResumes$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "REMEDY_CKPT_CHILD="+path)
+	require.NoError(t, cmd.Start())
+	fp := mustCkFP(t, "kill", 13, base)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if ck, err := readCheckpoint(path, fp); err == nil && ck != nil && ck.Epoch >= 2 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the child wrote no checkpoint")
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Kill())
+	cmd.Wait()
+
+	var logs []string
+	o := TuneOptions{Checkpoint: path, CheckpointEvery: time.Nanosecond, Fingerprint: "kill",
+		Log: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }}
+	m, res, err := FineTuneWith(base, spec, p, 13, o)
+	require.NoError(t, err)
+	require.Len(t, logs, 1)
+	require.Contains(t, logs[0], "resuming from "+path)
+	t.Log(logs[0])
+	tuneEqual(t, refM, ref, m, res)
+}
+
+// BenchmarkCheckpointBPVGG writes and reads one checkpoint of the paper's
+// classifier (model with Adam state plus best parameters).
+func BenchmarkCheckpointBPVGG(b *testing.B) {
+	im := randomImages(4, 1)
+	base, err := NewClassifier(nn.NewBPVGG(1), newVGG, im)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := base.Clone()
+	m.SetOptimizer(1e-6, 1e-3)
+	if err := m.Step([]int{0, 1}); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "run.ckpt")
+	pcg := rand.NewPCG(1, 2)
+	for b.Loop() {
+		ck := &tuneCheckpoint{Fingerprint: "x", Epoch: 1, Result: TuneResult{Epochs: 1, FValCurve: []float64{0}}, F: []int{0}}
+		if err := writeCheckpoint(path, ck, pcg, m, m.Clone(), false); err != nil {
+			b.Fatal(err)
+		}
+		got, err := readCheckpoint(path, "x")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := m.(Checkpointer).LoadState(bytes.NewReader(got.model)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, _ := os.Stat(path)
+	b.ReportMetric(float64(st.Size())/1e6, "MB")
 }

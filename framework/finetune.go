@@ -186,6 +186,9 @@ func FineTuneWith(base Learner, spec TuneSpec, p Protocol, seed uint64, o TuneOp
 	}
 	m.SetOptimizer(p.LR, p.WeightDecay)
 	if spec.EWCLambda > 0 {
+		if len(spec.EWCCases) >= 1000 {
+			logf("estimating the EWC Fisher information on %d cases", len(spec.EWCCases))
+		}
 		if err := m.AnchorEWC(spec.EWCCases, spec.EWCLambda); err != nil {
 			return nil, TuneResult{}, err
 		}
