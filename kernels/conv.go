@@ -114,6 +114,9 @@ type convWork struct {
 	bacc     []float64 // biasNHWC; fused direct bias partials (one K block per group)
 	bsum     []float32
 	ptmp     []float32 // permJob scratch
+	wgT      []float32 // wgradDirect: dY^T
+	wgPix    []int32   // wgradDirect: per-pixel window origins
+	wg       wgradJob
 	lx, ly   []float32 // activations converted between layouts
 	pj       permJob
 	wj       wtJob

@@ -432,6 +432,10 @@ func (ws *convWork) nhwcRange(p *nhwcPass, n0, n1 int) {
 // dW' (K x RSC) = dY (K x pixels) * rows, then dw[k][c][t] += dW'[k][t][c].
 // With l.Out, dy is channels-last (pixels x K) and enters transposed.
 func (ws *convWork) weightNHWC(s ConvShape, l ConvLayout, x, dy []float32, n0, n1 int, dw []float32) {
+	if wgradDirectFits(s, l) {
+		ws.wgradDirect(s, x, dy, n0, n1, dw)
+		return
+	}
 	ohw := s.OutH() * s.OutW()
 	rs := s.R * s.S
 	crs := s.C * rs
