@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"remedy/nn"
@@ -355,4 +356,15 @@ func checkpointFingerprint(run string, seed uint64, base Learner) (string, error
 		Seed uint64
 		Base string
 	}{run, seed, hex.EncodeToString(h.Sum(nil))}), nil
+}
+
+// removeStaleTemps deletes what a kill during WriteFileAtomic left of
+// earlier checkpoints of path (each as large as the checkpoint).
+func removeStaleTemps(path string, logf Progress) {
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp*"))
+	for _, f := range left {
+		if err := os.Remove(f); err != nil {
+			logf("warning: %v", err)
+		}
+	}
 }

@@ -413,6 +413,9 @@ func TestKilledRunResumes(t *testing.T) {
 	require.Greater(t, ref.Epochs, 3)
 
 	path := filepath.Join(t.TempDir(), "run.ckpt")
+	// What a kill during an earlier write would have left.
+	stale := filepath.Join(filepath.Dir(path), ".run.ckpt.tmp123")
+	require.NoError(t, os.WriteFile(stale, []byte("half"), 0o644))
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledRunResumes$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "REMEDY_CKPT_CHILD="+path)
 	require.NoError(t, cmd.Start())
@@ -435,8 +438,8 @@ func TestKilledRunResumes(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, logs, 1)
 	require.Contains(t, logs[0], "resuming from "+path)
-	t.Log(logs[0])
 	tuneEqual(t, refM, ref, m, res)
+	require.NoFileExists(t, stale)
 }
 
 // BenchmarkCheckpointBPVGG writes and reads one checkpoint of the paper's

@@ -216,6 +216,7 @@ func FineTuneWith(base Learner, spec TuneSpec, p Protocol, seed uint64, o TuneOp
 	since := 0
 	start := 1
 	if ckFP != "" {
+		removeStaleTemps(o.Checkpoint, logf)
 		ck, err := readCheckpoint(o.Checkpoint, ckFP)
 		if err == nil && ck != nil {
 			if err = ck.check(spec, p); err != nil {
