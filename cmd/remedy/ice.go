@@ -48,7 +48,7 @@ func (f *iceFlags) add(fs *flag.FlagSet, n, epochs int) {
 	fs.Float64Var(&f.lr, "lr", 1e-3, "Adam learning rate")
 	fs.IntVar(&f.patience, "patience", 3, "stop after this many epochs without a better validation F1 (0 = never)")
 	fs.Float64Var(&f.matchDist, "match-dist", 0, "a prediction is a true positive within this many pixels of a catheter tip (0 = half a grid cell)")
-	fs.BoolVar(&f.distinct, "distinct", false, "simulate the planted types more consistently apart from normal catheters (clear tip knobs, fainter faint and dimmer near-wall catheters)")
+	fs.BoolVar(&f.distinct, "distinct", false, "simulate the planted types more consistently apart from normal catheters (clear tip knobs, faint catheters deep in the pools) and rarer in training, all still clearly visible")
 }
 
 func (f *iceFlags) check() error {
