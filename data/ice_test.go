@@ -364,3 +364,28 @@ func TestICESeparateCatheters(t *testing.T) {
 		}
 	}
 }
+
+// Distinct faint and near-wall catheters are rare in training, not hidden:
+// the brightest pixel around their tips is bright in nearly every frame.
+func TestICEDistinctVisible(t *testing.T) {
+	s := SimICE(ICEOptions{N: 300, Size: 64, Seed: 4, Types: [5]float64{0, 0, 1, 1, 0}, Distinct: true})
+	dark, n := 0, 0
+	for i := 0; i < s.N; i++ {
+		fr := s.Frame(i)
+		for _, ob := range s.Objects[i] {
+			m := uint8(0)
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					m = max(m, fr[(int(ob.Y)+dy)*s.Size+int(ob.X)+dx])
+				}
+			}
+			n++
+			if m < 170 {
+				dark++
+			}
+		}
+	}
+	if n < 200 || dark > n/20 {
+		t.Fatalf("%d of %d faint/near-wall tips darker than 170", dark, n)
+	}
+}
