@@ -9,8 +9,9 @@ import (
 )
 
 // wgradShapes: channels multiple of 32 (the implicit lowering's panels),
-// odd output-channel counts (a partial 12-row block), strides, paddings,
-// non-square and 1x1 filters, and more pixels than one depth slice.
+// odd output-channel counts (a partial 12-row block), strides, paddings
+// (taps partly or wholly in the padding), non-square and 1x1 filters, and
+// more pixels than one depth slice.
 func wgradShapes() []ConvShape {
 	sq := func(n, c, hw, k, rs, st, pad int) ConvShape {
 		return ConvShape{N: n, C: c, H: hw, W: hw, K: k, R: rs, S: rs, StrideH: st, StrideW: st, PadH: pad, PadW: pad}
@@ -25,6 +26,9 @@ func wgradShapes() []ConvShape {
 		sq(40, 64, 3, 24, 3, 1, 1),
 		{N: 2, C: 32, H: 6, W: 5, K: 12, R: 5, S: 2, StrideH: 2, StrideW: 1, PadH: 2, PadW: 0},
 		{N: 1, C: 64, H: 4, W: 11, K: 50, R: 3, S: 3, StrideH: 1, StrideW: 3, PadH: 0, PadW: 2},
+		// taps that are in the padding for every output pixel
+		{N: 2, C: 32, H: 1, W: 2, K: 20, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 1, C: 32, H: 2, W: 3, K: 15, R: 5, S: 5, StrideH: 1, StrideW: 2, PadH: 2, PadW: 2},
 	}
 }
 

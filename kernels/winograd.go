@@ -58,7 +58,7 @@ var winoUReuse = 1
 // row blocks below, thread CPU time of the filter transform, one thread:
 // 256->256 F(3x3) 550 -> 150 us forward, 500 -> 210 us backward-data;
 // 128->128 F(4x4) 225 -> 50-60 us; BenchmarkWinoFilter.)
-const winoUPad = 32
+var winoUPad = 32
 
 // winoFB is the filter transform's block of GEMM rows (9*winoFB*winoNR
 // floats of transposed taps: 18 KiB, in L1).
