@@ -22,6 +22,9 @@ type AnalyzeConfig struct {
 	MetaMin  int            `json:"metadata_min_failures"`
 	Workers  int            `json:"-"` // fine-tuning runs at once
 	Threads  int            `json:"-"` // kernel threads for clustering
+	// CheckpointEvery is how often a fine-tuning run saves its state to
+	// resume from (0 = DefaultCheckpointEvery, < 0 = never).
+	CheckpointEvery time.Duration `json:"-"`
 }
 
 // DefaultAnalyzeConfig follows the paper (random baseline with 5 types,

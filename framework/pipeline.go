@@ -89,7 +89,7 @@ func (j *Job) results() *Results {
 // finished; fine-tuning runs already on disk are reused.
 func (j *Job) Analyze() (*Results, error) {
 	r := j.results()
-	store := &Store{Dir: filepath.Join(j.Dir, "runs")}
+	store := &Store{Dir: filepath.Join(j.Dir, "runs"), CheckpointEvery: j.Config.CheckpointEvery}
 	var done []*MethodResult
 	for _, name := range j.Config.Methods {
 		t0 := time.Now()
@@ -141,7 +141,7 @@ func (j *Job) Repair(r *Results, method string, done []*MethodResult) error {
 		return fmt.Errorf("repair: the types of %q were not loaded", method)
 	}
 	t0 := time.Now()
-	store := &Store{Dir: filepath.Join(j.Dir, "runs")}
+	store := &Store{Dir: filepath.Join(j.Dir, "runs"), CheckpointEvery: j.Config.CheckpointEvery}
 	rows, err := Repair(j.Learner, sp, j.Config.Protocol, j.Config.Seed, store, method, j.Config.Workers, j.log)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"remedy/data"
 	"remedy/framework"
@@ -22,18 +23,21 @@ type analysisFlags struct {
 	seed              uint64
 	workers, threads  int
 	maxEpochs         int
+	checkpointEvery   time.Duration
 }
 
 func (a *analysisFlags) add(fs interface {
 	StringVar(*string, string, string, string)
 	Uint64Var(*uint64, string, uint64, string)
 	IntVar(*int, string, int, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
 }) {
 	fs.StringVar(&a.protocol, "protocol", "fast", "fine-tuning protocol: paper (lr 1e-6, batch 1, 100 epochs) or fast")
 	fs.Uint64Var(&a.seed, "seed", 0, "seed of every random stream (data splits too: use the one the model was trained with)")
 	fs.IntVar(&a.workers, "workers", 0, "fine-tuning runs at once (0 = one per core, each on one kernel thread)")
 	fs.IntVar(&a.threads, "threads", 0, "kernel threads for training, embeddings and clustering (0 = all cores)")
 	fs.IntVar(&a.maxEpochs, "max-epochs", 0, "cap on fine-tuning epochs per run (0 = the protocol's)")
+	fs.DurationVar(&a.checkpointEvery, "checkpoint-every", framework.DefaultCheckpointEvery, "how often a fine-tuning run saves its state to DIR/runs/*.ckpt so a killed run resumes mid-way (negative = never)")
 }
 
 func (a *analysisFlags) config() (framework.AnalyzeConfig, error) {
@@ -56,6 +60,10 @@ func (a *analysisFlags) configFor(methods []string) (framework.AnalyzeConfig, er
 	setThreads(a.threads)
 	cfg.Threads = kernelsThreads()
 	cfg.Workers = a.workers
+	cfg.CheckpointEvery = a.checkpointEvery
+	if a.checkpointEvery == 0 {
+		cfg.CheckpointEvery = -1 // "0" reads as "off" on the command line
+	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = cfg.Threads
 	}
