@@ -225,11 +225,17 @@ func MaxPool2x2Backward(planes, h, w int, dy []float32, arg []int32, dx []float3
 	}
 }
 
+// poolBackMode forces the Go rows of MaxPool2x2ReluBackward (2) for tests;
+// 0 is the path's SIMD rows where it has them.
+var poolBackMode = 0
+
 // MaxPool2x2ReluBackward is MaxPool2x2Backward followed by ReluBackward for
 // a pool whose input is a ReLU output: dx gets dy at the recorded winners
 // whose pooled value y is > 0 (NaN is not), zero elsewhere; bit-identical
 // to the two passes, without the dense intermediate gradient.
 func MaxPool2x2ReluBackward(planes, h, w int, dy, y []float32, arg []int32, dx []float32) {
+	// (rows in AVX-512 where the path has it, 16 windows at a time, else
+	// the loop below, its twin)
 	oh, ow := h/2, w/2
 	// Every window writes its four inputs (the winner's value or zero), so
 	// dx is written once instead of cleared and then scattered into.
@@ -243,6 +249,9 @@ func MaxPool2x2ReluBackward(planes, h, w int, dy, y []float32, arg []int32, dx [
 			r1 := dxp[(2*i+1)*w : (2*i+1)*w+2*ow]
 			gr, yr, ar := g[i*ow:(i+1)*ow], yp[i*ow:(i+1)*ow], ap[i*ow:(i+1)*ow]
 			base := int32(2 * i * w)
+			if poolBackMode != 2 && poolReluBackRowSIMD(gr, yr, ar, r0, r1, base, int32(w)) {
+				gr = nil
+			}
 			for j := range gr {
 				// A mask, not a branch: pooled ReLU outputs of correlated
 				// neighbours are often all zero, unpredictably (3x slower

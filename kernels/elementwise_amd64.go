@@ -60,6 +60,23 @@ func maxPoolRowSIMD(xp []float32, row0, w int, yr []float32, ar []int32) int {
 	return n
 }
 
+// poolReluBackRowSIMD is one output row of MaxPool2x2ReluBackward in
+// AVX-512 (r0, r1 the row pair, 2*len(dy) floats each), reporting whether
+// it did.
+func poolReluBackRowSIMD(dy, y []float32, arg []int32, r0, r1 []float32, base, w int32) bool {
+	if cur.name != "avx512" {
+		return false
+	}
+	n := len(dy)
+	if n == 0 {
+		return true
+	}
+	_, _, _ = y[n-1], arg[n-1], r0[2*n-1]
+	_ = r1[2*n-1]
+	asm.MaxPoolReluBackRowAVX512(&dy[0], &y[0], &arg[0], &r0[0], &r1[0], n, base, w)
+	return true
+}
+
 // maxPoolPlanesSIMD pools whole planes with AVX-512 (masked tails, NaN
 // handled in-register) and reports whether it did; the caller has checked
 // that planes, h/2 and w/2 are positive and the slices long enough.

@@ -9,6 +9,10 @@ func reluBackwardSIMD(dx, dy, y []float32) int                { return 0 }
 func addSIMD(dst, a, b []float32) int                         { return 0 }
 func scaleSIMD(dst []float32, alpha float32, x []float32) int { return 0 }
 
+func poolReluBackRowSIMD(dy, y []float32, arg []int32, r0, r1 []float32, base, w int32) bool {
+	return false
+}
+
 func maxPoolRowSIMD(xp []float32, row0, w int, yr []float32, ar []int32) int { return 0 }
 
 func maxPoolPlanesSIMD(planes, h, w int, x, y []float32, arg []int32) bool { return false }

@@ -566,12 +566,18 @@ func BenchmarkMaxPool(b *testing.B) {
 	}
 }
 
-// TestMaxPool2x2ReluBackward: the fused kernel equals ReluBackward after
-// MaxPool2x2Backward bit for bit (pooled values <= 0 and NaN pass nothing).
+// TestMaxPool2x2ReluBackward: the fused kernel (the path's SIMD rows and
+// the Go rows) equals ReluBackward after MaxPool2x2Backward bit for bit
+// (pooled values <= 0 and NaN pass nothing).
 func TestMaxPool2x2ReluBackward(t *testing.T) {
+	defer func(m int) { poolBackMode = m }(poolBackMode)
 	r := rand.New(rand.NewPCG(39, 40))
-	for trial := 0; trial < 100; trial++ {
+	for trial := 0; trial < 200; trial++ {
+		poolBackMode = 2 * (trial % 2) // the path's rows, then the Go rows
 		planes, h, w := 1+r.IntN(3), 2+r.IntN(9), 2+r.IntN(20)
+		if trial%4 >= 2 { // more than one 16-window step per row, tails
+			w = 30 + r.IntN(60)
+		}
 		x := elemInput(r, planes*h*w)
 		rx := make([]float32, len(x))
 		Relu(rx, x)
@@ -587,7 +593,7 @@ func TestMaxPool2x2ReluBackward(t *testing.T) {
 		convCheckGuards(t, "MaxPool2x2ReluBackward", buf)
 		for i := range want {
 			if !same(got[i], want[i]) || math.Signbit(float64(got[i])) != math.Signbit(float64(want[i])) {
-				t.Fatalf("planes=%d h=%d w=%d i=%d: fused %g, two passes %g", planes, h, w, i, got[i], want[i])
+				t.Fatalf("planes=%d h=%d w=%d mode %d i=%d: fused %g, two passes %g", planes, h, w, poolBackMode, i, got[i], want[i])
 			}
 		}
 	}

@@ -1,0 +1,11 @@
+//go:build !purego
+
+package asm
+
+// MaxPoolReluBackRowAVX512 is one output row of kernels.MaxPool2x2ReluBackward:
+// for windows j < n, v = dy[j] if y[j] > 0 else +0 (plus 0, so -0 becomes
+// +0), a = arg[j] - base - 2j; r0[2j], r0[2j+1], r1[2j], r1[2j+1] get v
+// where a is 0, 1, w, w+1 respectively and +0 elsewhere. Needs AVX-512F.
+//
+//go:noescape
+func MaxPoolReluBackRowAVX512(dy, y *float32, arg *int32, r0, r1 *float32, n int, base, w int32)
