@@ -77,6 +77,23 @@ func poolReluBackRowSIMD(dy, y []float32, arg []int32, r0, r1 []float32, base, w
 	return true
 }
 
+// poolReluBackNHWCSIMD is one window of MaxPool2x2NHWCReluBackward in
+// AVX-512 (r0, r1: the window's two row pairs, 2*len(dy) floats each),
+// reporting whether it did.
+func poolReluBackNHWCSIMD(dy, y []float32, arg []int32, r0, r1 []float32, p00, wc int32) bool {
+	if cur.name != "avx512" {
+		return false
+	}
+	c := len(dy)
+	if c == 0 {
+		return true
+	}
+	_, _, _ = y[c-1], arg[c-1], r0[2*c-1]
+	_ = r1[2*c-1]
+	asm.MaxPoolReluBackNHWCAVX512(&dy[0], &y[0], &arg[0], &r0[0], &r1[0], c, p00, wc)
+	return true
+}
+
 // maxPoolPlanesSIMD pools whole planes with AVX-512 (masked tails, NaN
 // handled in-register) and reports whether it did; the caller has checked
 // that planes, h/2 and w/2 are positive and the slices long enough.

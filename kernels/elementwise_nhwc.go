@@ -88,6 +88,9 @@ func MaxPool2x2NHWCReluBackward(n, h, w, c int, dy, y []float32, arg []int32, dx
 				p10 := p00 + w*c
 				r00, r01 := dxi[p00:p00+c], dxi[p00+c:p00+2*c]
 				r10, r11 := dxi[p10:p10+c], dxi[p10+c:p10+2*c]
+				if poolBackMode != 2 && poolReluBackNHWCSIMD(gr, yr, ar, dxi[p00:p00+2*c], dxi[p10:p10+2*c], int32(p00), int32(w*c)) {
+					continue
+				}
 				for ch := range gr {
 					var m uint32
 					if yr[ch] > 0 {

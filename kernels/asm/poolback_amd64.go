@@ -9,3 +9,12 @@ package asm
 //
 //go:noescape
 func MaxPoolReluBackRowAVX512(dy, y *float32, arg *int32, r0, r1 *float32, n int, base, w int32)
+
+// MaxPoolReluBackNHWCAVX512 is one 2x2 window of
+// kernels.MaxPool2x2NHWCReluBackward over c channels: for ch < c, v as in
+// MaxPoolReluBackRowAVX512 and a = arg[ch] - p00 - ch; r00[ch], r00[c+ch],
+// r10[ch], r10[c+ch] get v where a is 0, c, wc, wc+c respectively and +0
+// elsewhere. Needs AVX-512F.
+//
+//go:noescape
+func MaxPoolReluBackNHWCAVX512(dy, y *float32, arg *int32, r00, r10 *float32, c int, p00, wc int32)

@@ -158,3 +158,97 @@ DATA pbidx<>+116(SB)/4, $30
 DATA pbidx<>+120(SB)/4, $15
 DATA pbidx<>+124(SB)/4, $31
 GLOBL pbidx<>(SB), RODATA|NOPTR, $128
+
+// func MaxPoolReluBackNHWCAVX512(dy, y *float32, arg *int32, r00, r10 *float32, c int, p00, wc int32)
+// One 2x2 window of kernels.MaxPool2x2NHWCReluBackward over c channels,
+// 16 at a time: v as in MaxPoolReluBackRowAVX512, a = arg - p00 - ch; the
+// four positions r00, r00+c, r10, r10+c (floats) get v where a is 0, c,
+// wc, wc+c and +0 elsewhere.
+TEXT ·MaxPoolReluBackNHWCAVX512(SB), NOSPLIT, $0-56
+	MOVQ dy+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ arg+16(FP), DX
+	MOVQ r00+24(FP), R8
+	MOVQ r10+32(FP), R9
+	MOVQ c+40(FP), R11
+	MOVL p00+48(FP), AX
+	MOVL wc+52(FP), BX
+	LEAQ (R8)(R11*4), R13 // r01
+	LEAQ (R9)(R11*4), R14 // r11
+	VPXORD Z24, Z24, Z24
+	MOVD AX, X0
+	VPBROADCASTD X0, Z29
+	VPADDD pbramp1<>(SB), Z29, Z29 // p00 + ch for the step's 16 channels
+	MOVQ R11, AX
+	MOVD AX, X0
+	VPBROADCASTD X0, Z25 // c
+	MOVD BX, X0
+	VPBROADCASTD X0, Z27 // wc
+	VPADDD Z25, Z27, Z26 // wc + c
+	MOVL $16, AX
+	MOVD AX, X0
+	VPBROADCASTD X0, Z28
+	TESTQ R11, R11
+	JLE pnDone
+
+pnLoop:
+	MOVQ R11, CX
+	CMPQ CX, $16
+	JLE pnCount
+	MOVQ $16, CX
+pnCount:
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (DI), K1, Z1
+	VMOVDQU32.Z (DX), K1, Z2
+	VCMPPS $0x1e, Z24, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z3
+	VADDPS Z24, Z3, Z3
+	VPSUBD Z29, Z2, Z4
+	VPCMPEQD Z24, Z4, K1, K3
+	VMOVAPS.Z Z3, K3, Z5
+	VMOVUPS Z5, K1, (R8)
+	VPCMPEQD Z25, Z4, K1, K3
+	VMOVAPS.Z Z3, K3, Z5
+	VMOVUPS Z5, K1, (R13)
+	VPCMPEQD Z27, Z4, K1, K3
+	VMOVAPS.Z Z3, K3, Z5
+	VMOVUPS Z5, K1, (R9)
+	VPCMPEQD Z26, Z4, K1, K3
+	VMOVAPS.Z Z3, K3, Z5
+	VMOVUPS Z5, K1, (R14)
+	VPADDD Z28, Z29, Z29
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, DX
+	ADDQ $64, R8
+	ADDQ $64, R9
+	ADDQ $64, R13
+	ADDQ $64, R14
+	SUBQ $16, R11
+	JG pnLoop
+
+pnDone:
+	VZEROUPPER
+	RET
+
+DATA pbramp1<>+0(SB)/4, $0
+DATA pbramp1<>+4(SB)/4, $1
+DATA pbramp1<>+8(SB)/4, $2
+DATA pbramp1<>+12(SB)/4, $3
+DATA pbramp1<>+16(SB)/4, $4
+DATA pbramp1<>+20(SB)/4, $5
+DATA pbramp1<>+24(SB)/4, $6
+DATA pbramp1<>+28(SB)/4, $7
+DATA pbramp1<>+32(SB)/4, $8
+DATA pbramp1<>+36(SB)/4, $9
+DATA pbramp1<>+40(SB)/4, $10
+DATA pbramp1<>+44(SB)/4, $11
+DATA pbramp1<>+48(SB)/4, $12
+DATA pbramp1<>+52(SB)/4, $13
+DATA pbramp1<>+56(SB)/4, $14
+DATA pbramp1<>+60(SB)/4, $15
+GLOBL pbramp1<>(SB), RODATA|NOPTR, $64
