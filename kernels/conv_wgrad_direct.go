@@ -25,6 +25,10 @@ var wgradDirectMode = 0
 // 800 measured within noise of each other: the micro-kernel decides.)
 const wgradKC = 256
 
+// wgradMinRun is the shortest run of pixels multiplied on its own; a tap's
+// shorter runs (few images) are multiplied as whole rows with zeros.
+const wgradMinRun = 32
+
 // wgradDirectFits reports whether weightNHWC runs as wgradDirect. Thread
 // CPU time against the im2row product, one thread, the VGG's layers from
 // 32 channels (BenchmarkWgradDirect, loaded machine): batch 32 32->128 and
@@ -101,7 +105,9 @@ func (ws *convWork) wgradDirect(s ConvShape, x, dy []float32, n0, n1 int, dw []f
 		c0, c1 := inRange(ow, s.StrideW, s.PadW, t%s.S, s.W)
 		switch {
 		case r0 >= r1 || c0 >= c1:
-		case c0 == 0 && c1 == ow:
+		case c0 == 0 && c1 == ow || (c1-c0)*nb < wgradMinRun:
+			// whole rows (short runs would cost a C tile load and
+			// store per few pixels: packed zeros are cheaper)
 			rng = append(rng, int32(r0*ow*nb), int32(r1*ow*nb))
 		default:
 			for r := r0; r < r1; r++ {
@@ -172,7 +178,8 @@ func (j *wgradJob) runRange(lo, hi int) {
 }
 
 // gemmPanel multiplies dyT's pixels [ps, ps+kb), all with the panel's tap
-// inside the input, into the panel's columns of out.
+// inside the input rows (columns outside give zeros), into the panel's
+// columns of out.
 func (j *wgradJob) gemmPanel(panel, ps, kb int, bp []float32, fn func(kc int, a *float32, lda int, b, c *float32, ldc int)) {
 	s := j.s
 	crs := s.C * s.R * s.S
@@ -182,8 +189,14 @@ func (j *wgradJob) gemmPanel(panel, ps, kb int, bp []float32, fn func(kc int, a 
 	w := int32(s.W)
 	for k := 0; k < kb; k++ {
 		p := ps + k
-		o := int(j.base[p]+(j.ihs[p]+r)*w+j.iws[p]+q)*s.C + c0
-		*(*[winoNR]float32)(bp[k*winoNR:]) = *(*[winoNR]float32)(j.x[o:])
+		dst := (*[winoNR]float32)(bp[k*winoNR:])
+		iw := j.iws[p] + q
+		if iw < 0 || iw >= w { // a run of whole rows
+			*dst = [winoNR]float32{}
+			continue
+		}
+		o := int(j.base[p]+(j.ihs[p]+r)*w+iw)*s.C + c0
+		*dst = *(*[winoNR]float32)(j.x[o:])
 	}
 	for ir := 0; ir < j.kp; ir += winoMR {
 		a := j.dyT[ir*j.ld+ps : (ir+winoMR-1)*j.ld+ps+kb]

@@ -108,6 +108,7 @@ func BenchmarkWgradDirect(b *testing.B) {
 	defer func(m int) { wgradDirectMode = m }(wgradDirectMode)
 	SetThreads(1)
 	for _, l := range []struct{ n, c, k, hw int }{
+		{1, 32, 128, 7}, {1, 128, 128, 7}, {1, 256, 256, 3}, {4, 256, 256, 3},
 		{32, 32, 128, 7}, {32, 128, 128, 7}, {32, 128, 256, 3}, {32, 256, 256, 3}, {128, 256, 256, 3},
 	} {
 		s := ConvShape{N: l.n, C: l.c, H: l.hw, W: l.hw, K: l.k, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1}
