@@ -366,10 +366,10 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 func (wc *winoCall) splitColumns(panels, t int) {
 	p := &wc.p
 	sc := getWinoScratch()
-	gs := p.prepare(sc, 0, p.blocks)
 	// Piece i transforms tiles and filters (its own column panels), then
 	// multiplies its panels, then transforms its tiles back.
 	np := min(t, panels)
+	gs := p.prepare(sc, 0, p.blocks, np)
 	wc.cj = winoColJob{p: p, gs: gs, pieces: np, panels: panels}
 	for step := 0; step < 3; step++ {
 		wc.cj.step = step
@@ -541,7 +541,7 @@ func (p *winoPass) runRange(lo, hi int) {
 // group transforms, multiplies and transforms back the tiles of group g.
 func (p *winoPass) group(sc *winoScratch, g int) {
 	b0, b1 := g*p.blocks/p.groups, (g+1)*p.blocks/p.groups
-	gs := p.prepare(sc, b0, b1)
+	gs := p.prepare(sc, b0, b1, 1)
 	p.al.input(gs.pin, gs.nt, p.cin, gs.v, gs.gp*p.cin, p.cin)
 	p.gemms(gs, 0, p.kp)
 	p.output(gs)
@@ -555,8 +555,10 @@ type winoGroup struct {
 }
 
 // prepare sizes sc for the tiles of blocks [b0, b1) and fills their
-// input and output pointer tables.
-func (p *winoPass) prepare(sc *winoScratch, b0, b1 int) winoGroup {
+// input and output pointer tables. Outputs past the edge go to a sink, one
+// per piece when the tiles' output transforms are split into pieces
+// (winoColJob), so that no two threads write the same garbage.
+func (p *winoPass) prepare(sc *winoScratch, b0, b1, pieces int) winoGroup {
 	t0, t1 := b0*winoMR, min(b1*winoMR, p.tiles)
 	nt := t1 - t0
 	gp := (b1 - b0) * winoMR
@@ -569,16 +571,24 @@ func (p *winoPass) prepare(sc *winoScratch, b0, b1 int) winoGroup {
 	if len(sc.zero) < cin {
 		sc.zero = make([]float32, cin)
 	}
-	sc.sink = growF32(sc.sink, cout)
+	sc.sink = growF32(sc.sink, pieces*cout)
 	if cap(sc.pin) < 36*gp {
 		sc.pin = make([]*float32, 36*gp)
 		sc.pout = make([]*float32, 16*gp)
 	}
 	pin, pout := sc.pin[:ne*nt], sc.pout[:tm*tm*nt]
-	zero, sink := &sc.zero[0], &sc.sink[0]
+	zero := &sc.zero[0]
 	h, w := p.h, p.w
 	for i := 0; i < nt; i++ {
 		t := t0 + i
+		pc := i * pieces / nt // the piece (winoColJob) whose tiles hold i
+		for pc > 0 && pc*nt/pieces > i {
+			pc--
+		}
+		for (pc+1)*nt/pieces <= i {
+			pc++
+		}
+		sink := &sc.sink[pc*cout]
 		n, r := t/(p.th*p.tw), t%(p.th*p.tw)
 		ti, tj := r/p.tw, r%p.tw
 		img := n * h * w
