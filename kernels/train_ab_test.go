@@ -1,3 +1,9 @@
+//go:build abbench
+
+// The in-process A/B of whole training steps imports nn, so it is built
+// only on request (go test -tags abbench -run '^$' -bench TrainStepAB
+// ./kernels/): the kernels' own tests must not depend on packages above.
+
 package kernels_test
 
 import (
