@@ -237,6 +237,9 @@ func MaxPool2x2ReluBackward(planes, h, w int, dy, y []float32, arg []int32, dx [
 	// (rows in AVX-512 where the path has it, 16 windows at a time, else
 	// the loop below, its twin)
 	oh, ow := h/2, w/2
+	if poolBackMode != 2 && h&1 == 0 && w&1 == 0 && poolReluBackPlanesSIMD(planes, oh, ow, dy, y, arg, dx) {
+		return
+	}
 	// Every window writes its four inputs (the winner's value or zero), so
 	// dx is written once instead of cleared and then scattered into.
 	for p := 0; p < planes; p++ {

@@ -77,6 +77,23 @@ func poolReluBackRowSIMD(dy, y []float32, arg []int32, r0, r1 []float32, base, w
 	return true
 }
 
+// poolReluBackPlanesSIMD is MaxPool2x2ReluBackward in AVX-512 for planes
+// of even height and width (one call for all rows), reporting whether it
+// did.
+func poolReluBackPlanesSIMD(planes, oh, ow int, dy, y []float32, arg []int32, dx []float32) bool {
+	if cur.name != "avx512" {
+		return false
+	}
+	n := planes * oh * ow
+	if n == 0 {
+		return true
+	}
+	_, _, _ = dy[n-1], y[n-1], arg[n-1]
+	_ = dx[4*n-1]
+	asm.MaxPoolReluBackPlanesAVX512(&dy[0], &y[0], &arg[0], &dx[0], planes*oh, oh, ow, 2*ow)
+	return true
+}
+
 // poolReluBackNHWCSIMD is one window of MaxPool2x2NHWCReluBackward in
 // AVX-512 (r0, r1: the window's two row pairs, 2*len(dy) floats each),
 // reporting whether it did.

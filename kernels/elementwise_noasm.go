@@ -17,6 +17,10 @@ func poolReluBackNHWCSIMD(dy, y []float32, arg []int32, r0, r1 []float32, p00, w
 	return false
 }
 
+func poolReluBackPlanesSIMD(planes, oh, ow int, dy, y []float32, arg []int32, dx []float32) bool {
+	return false
+}
+
 func maxPoolRowSIMD(xp []float32, row0, w int, yr []float32, ar []int32) int { return 0 }
 
 func maxPoolPlanesSIMD(planes, h, w int, x, y []float32, arg []int32) bool { return false }

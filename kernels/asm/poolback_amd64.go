@@ -18,3 +18,11 @@ func MaxPoolReluBackRowAVX512(dy, y *float32, arg *int32, r0, r1 *float32, n int
 //
 //go:noescape
 func MaxPoolReluBackNHWCAVX512(dy, y *float32, arg *int32, r00, r10 *float32, c int, p00, wc int32)
+
+// MaxPoolReluBackPlanesAVX512 is MaxPoolReluBackRowAVX512 over rows output
+// rows of planes whose input height and width are even (h = 2*oh, w =
+// 2*ow): row R reads dy, y, arg at R*ow, writes dx rows R*2w and R*2w+w,
+// with base 2w*(R mod oh). Needs AVX-512F.
+//
+//go:noescape
+func MaxPoolReluBackPlanesAVX512(dy, y *float32, arg *int32, dx *float32, rows, oh, ow, w int)

@@ -252,3 +252,124 @@ DATA pbramp1<>+52(SB)/4, $13
 DATA pbramp1<>+56(SB)/4, $14
 DATA pbramp1<>+60(SB)/4, $15
 GLOBL pbramp1<>(SB), RODATA|NOPTR, $64
+
+// func MaxPoolReluBackPlanesAVX512(dy, y *float32, arg *int32, dx *float32, rows, oh, ow, w int)
+// MaxPoolReluBackRowAVX512 over rows output rows of planes with an even
+// input height and width (h = 2*oh, w = 2*ow): row R's inputs at R*ow,
+// its dx row pair at R*2w and R*2w+w, base 2w*(R mod oh).
+TEXT ·MaxPoolReluBackPlanesAVX512(SB), NOSPLIT, $0-64
+	MOVQ dy+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ arg+16(FP), DX
+	MOVQ dx+24(FP), R8
+	MOVQ rows+32(FP), R15
+	MOVQ oh+40(FP), R14
+	MOVQ ow+48(FP), R13
+	MOVQ w+56(FP), BX
+	LEAQ (R8)(BX*4), R9
+	VPXORD Z24, Z24, Z24
+	MOVQ BX, AX
+	MOVD AX, X0
+	VPBROADCASTD X0, Z27 // w
+	INCQ AX
+	MOVD AX, X0
+	VPBROADCASTD X0, Z26 // w + 1
+	MOVL $1, AX
+	MOVD AX, X0
+	VPBROADCASTD X0, Z25 // 1
+	MOVL $32, AX
+	MOVD AX, X0
+	VPBROADCASTD X0, Z28 // 2 * 16
+	VMOVDQU32 pbidx<>+0(SB), Z23
+	VMOVDQU32 pbidx<>+64(SB), Z22
+	TESTQ R15, R15
+	JLE ppDone
+	TESTQ R13, R13
+	JLE ppDone
+
+ppRow:
+	// base = 2w * (row within the plane) = 2w * (oh - R14)
+	MOVQ oh+40(FP), AX
+	SUBQ R14, AX
+	IMULQ BX, AX
+	SHLQ $1, AX
+	MOVD AX, X0
+	VPBROADCASTD X0, Z29
+	VPADDD pbramp<>(SB), Z29, Z29
+	XORQ R11, R11
+
+ppStep:
+	MOVQ R13, CX
+	SUBQ R11, CX
+	CMPQ CX, $16
+	JLE ppCount
+	MOVQ $16, CX
+ppCount:
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	SHLQ $1, CX
+	MOVQ $0xffff, R10
+	XORQ R12, R12
+	CMPQ CX, $16
+	JGE ppHi
+	MOVQ $1, R10
+	SHLQ CX, R10
+	DECQ R10
+	JMP ppMasks
+ppHi:
+	SUBQ $16, CX
+	MOVQ $1, R12
+	SHLQ CX, R12
+	DECQ R12
+ppMasks:
+	KMOVW R10, K6
+	KMOVW R12, K7
+
+	VMOVUPS.Z (SI)(R11*4), K1, Z0
+	VMOVUPS.Z (DI)(R11*4), K1, Z1
+	VMOVDQU32.Z (DX)(R11*4), K1, Z2
+	VCMPPS $0x1e, Z24, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z3
+	VADDPS Z24, Z3, Z3
+	VPSUBD Z29, Z2, Z4
+	VPCMPEQD Z24, Z4, K1, K3
+	VPCMPEQD Z25, Z4, K1, K4
+	VMOVAPS.Z Z3, K3, Z5
+	VMOVAPS.Z Z3, K4, Z6
+	VMOVAPS Z5, Z9
+	VPERMT2PS Z6, Z23, Z9
+	VPERMT2PS Z6, Z22, Z5
+	VMOVUPS Z9, K6, (R8)(R11*8)
+	VMOVUPS Z5, K7, 64(R8)(R11*8)
+	VPCMPEQD Z27, Z4, K1, K3
+	VPCMPEQD Z26, Z4, K1, K4
+	VMOVAPS.Z Z3, K3, Z5
+	VMOVAPS.Z Z3, K4, Z6
+	VMOVAPS Z5, Z9
+	VPERMT2PS Z6, Z23, Z9
+	VPERMT2PS Z6, Z22, Z5
+	VMOVUPS Z9, K6, (R9)(R11*8)
+	VMOVUPS Z5, K7, 64(R9)(R11*8)
+
+	VPADDD Z28, Z29, Z29
+	ADDQ $16, R11
+	CMPQ R11, R13
+	JLT ppStep
+
+	LEAQ (SI)(R13*4), SI
+	LEAQ (DI)(R13*4), DI
+	LEAQ (DX)(R13*4), DX
+	LEAQ (R8)(BX*8), R8
+	LEAQ (R8)(BX*4), R9
+	DECQ R14
+	JNZ ppNext
+	MOVQ oh+40(FP), R14
+ppNext:
+	DECQ R15
+	JNZ ppRow
+
+ppDone:
+	VZEROUPPER
+	RET
