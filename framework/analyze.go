@@ -179,7 +179,7 @@ func PlantedARI(e *Evaluation, t *Types) *float64 {
 func AnalyzeMethod(method string, base Learner, emb Embedder, e *Evaluation, labelNames []string, cfg AnalyzeConfig, store *Store, progress io.Writer, log Progress) (*MethodResult, error) {
 	res := &MethodResult{Name: method, Seconds: map[string]float64{}}
 	t0 := time.Now()
-	t, c, d, err := FindTypes(method, e, emb, cfg, progress, log)
+	t, c, d, err := findTypesStored(method, base, emb, e, cfg, store, progress, log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}

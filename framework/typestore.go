@@ -1,0 +1,121 @@
+package framework
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"remedy/kernels"
+)
+
+// The embedding methods' types (gradient, feature) are stored beside the
+// fine-tuning runs: a resumed analysis starts at once instead of embedding
+// and running UMAP again, and it keeps the types its stored runs were
+// trained on even when a newer build (other rounding, other UMAP layout)
+// would find different ones.
+type storedTypes struct {
+	Method   string     `json:"method"`
+	K        int        `json:"k"`
+	Names    []string   `json:"names"`
+	Assign   []int      `json:"assign"`
+	SetAside []SetAside `json:"set_aside,omitempty"`
+	Dim      int        `json:"embed_dim"`
+
+	Ks          []int     `json:"ks"`
+	Silhouettes []Num     `json:"silhouettes"`
+	Inertias    []float64 `json:"inertias"`
+	BestK       int       `json:"best_k"`
+	Reduced     []float32 `json:"reduced"`
+	Plane       []float32 `json:"plane"`
+	Centre      []float64 `json:"centre"`
+
+	Made    string `json:"made"`    // when, UTC
+	Kernels string `json:"kernels"` // kernel path of the run that made them
+}
+
+func typesKey(method string) string { return method + "/types" }
+
+// typesFingerprint identifies what the types depend on: the method and its
+// settings, the failures, and the model's parameters when the learner can
+// hash them.
+func typesFingerprint(method string, e *Evaluation, cfg AnalyzeConfig, base Learner) (string, error) {
+	model := ""
+	if c, ok := base.(Checkpointer); ok {
+		h := sha256.New()
+		if err := c.SaveState(h, false); err != nil {
+			return "", err
+		}
+		model = hex.EncodeToString(h.Sum(nil))
+	}
+	return Fingerprint(struct {
+		Method  string
+		Seed    uint64
+		Cluster ClusterOptions
+		Embed   EmbedOptions
+		F       []int
+		Model   string
+	}{method, cfg.Seed, cfg.Cluster, cfg.Embed, e.F, model}), nil
+}
+
+// check rejects a stored record that does not fit the failures.
+func (s *storedTypes) check(n int) error {
+	switch {
+	case len(s.Assign) != n:
+		return fmt.Errorf("%d assignments for %d failures", len(s.Assign), n)
+	case s.K < 1 || len(s.Names) != s.K:
+		return fmt.Errorf("k %d with %d names", s.K, len(s.Names))
+	case len(s.Centre) != n || len(s.Plane) != 2*n || s.Dim < 0:
+		return fmt.Errorf("clustering arrays of the wrong size")
+	case s.BestK < 1 || len(s.Reduced)%n != 0:
+		return fmt.Errorf("best k %d, %d reduced values for %d failures", s.BestK, len(s.Reduced), n)
+	}
+	for i, a := range s.Assign {
+		if a < -1 || a >= s.K {
+			return fmt.Errorf("failure %d assigned to type %d of %d", i, a, s.K)
+		}
+	}
+	return nil
+}
+
+// findTypesStored is FindTypes, reusing and saving the embedding methods'
+// types through the store.
+func findTypesStored(method string, base Learner, emb Embedder, e *Evaluation, cfg AnalyzeConfig, store *Store, progress io.Writer, log Progress) (*Types, *Clustering, int, error) {
+	if (method != "gradient" && method != "feature") || store == nil || store.Dir == "" {
+		return FindTypes(method, e, emb, cfg, progress, log)
+	}
+	fp, err := typesFingerprint(method, e, cfg, base)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	key := typesKey(method)
+	path := filepath.Join(store.Dir, key+".json")
+	var s storedTypes
+	if store.Load(key, fp, &s) {
+		if err := s.check(len(e.F)); err != nil {
+			log("%s: ignoring %s: %v", method, path, err)
+		} else {
+			log("%s: types reused from %s (made %s, %s kernels)", method, path, s.Made, s.Kernels)
+			t := &Types{Method: s.Method, K: s.K, Names: s.Names, Assign: s.Assign, SetAside: s.SetAside}
+			c := &Clustering{Types: t, Ks: s.Ks, Silhouettes: s.Silhouettes, Inertias: s.Inertias, BestK: s.BestK,
+				Reduced: s.Reduced, Plane: s.Plane, Centre: s.Centre}
+			return t, c, s.Dim, nil
+		}
+	}
+	t, c, d, err := FindTypes(method, e, emb, cfg, progress, log)
+	if err != nil {
+		return t, c, d, err
+	}
+	s = storedTypes{Method: t.Method, K: t.K, Names: t.Names, Assign: t.Assign, SetAside: t.SetAside, Dim: d,
+		Made: time.Now().UTC().Format("2006-01-02 15:04"), Kernels: kernels.Path()}
+	if c != nil {
+		s.Ks, s.Silhouettes, s.Inertias, s.BestK = c.Ks, c.Silhouettes, c.Inertias, c.BestK
+		s.Reduced, s.Plane, s.Centre = c.Reduced, c.Plane, c.Centre
+	}
+	if err := store.Save(key, fp, &s); err != nil {
+		return nil, nil, 0, err
+	}
+	return t, c, d, nil
+}
