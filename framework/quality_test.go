@@ -81,6 +81,22 @@ func TestRepairTable(t *testing.T) {
 		require.Len(t, r.PerType, 2)
 		require.NotEmpty(t, r.Runs)
 	}
+	// The runs share one worker pool across methods; the table must not
+	// depend on how many run at once or in which order they finish, and
+	// each per-type cell comes from the run on that type.
+	one, err := Repair(base, sp, p, 1, nil, "r", 1, func(string, ...any) {})
+	require.NoError(t, err)
+	require.Equal(t, one, rows)
+	single := rows[1]
+	require.Equal(t, "single", single.Method)
+	require.Len(t, single.Runs, 2)
+	for i := range single.PerType {
+		require.Equal(t, single.Runs[i].Row[i], single.PerType[i])
+	}
+	for _, r := range rows[3:] {
+		require.Len(t, r.Runs, 1, r.Method)
+		require.Equal(t, r.Runs[0].Row, r.PerType, r.Method)
+	}
 }
 
 func TestWriteFileAtomic(t *testing.T) {

@@ -61,55 +61,85 @@ func Repair(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store,
 	}
 	ewcCases := sp.C.Train[:min(len(sp.C.Train), EWCMaxCases)]
 	pAll := RepairProtocol(p)
-	for _, m := range RepairMethods {
-		var specs []TuneSpec
-		var pr Protocol
+	// Every run of every method is independent: they share one pool of
+	// workers, the runs on all of F (the longest) first, so a two-core
+	// machine trains two of them at once instead of one after another.
+	type job struct {
+		m, i int
+		spec TuneSpec
+		pr   Protocol
+	}
+	var jobs []job
+	specs := make([][]TuneSpec, len(RepairMethods))
+	for mi, m := range RepairMethods {
 		switch m.Name {
 		case "single", "single+c":
-			pr = p
 			for _, t := range sp.Types {
 				s := TuneSpec{Train: t.Train, Val: t.Val}
 				if m.Name == "single+c" {
 					s.CTrain, s.CVal, s.Constrain = sp.C.Train, sp.C.Val, true
 				}
-				specs = append(specs, s)
+				specs[mi] = append(specs[mi], s)
 			}
 		case "all":
-			pr, specs = pAll, []TuneSpec{{Train: fTr, Val: fVal}}
+			specs[mi] = []TuneSpec{{Train: fTr, Val: fVal}}
 		case "ewc":
-			pr, specs = pAll, []TuneSpec{{Train: fTr, Val: fVal, EWCLambda: EWCLambda, EWCCases: ewcCases}}
+			specs[mi] = []TuneSpec{{Train: fTr, Val: fVal, EWCLambda: EWCLambda, EWCCases: ewcCases}}
 		case "all+c":
-			pr, specs = pAll, []TuneSpec{{Train: fTr, Val: fVal, CTrain: sp.C.Train, CVal: sp.C.Val, Constrain: true}}
+			specs[mi] = []TuneSpec{{Train: fTr, Val: fVal, CTrain: sp.C.Train, CVal: sp.C.Val, Constrain: true}}
 		}
-		runs := make([]TypeRun, len(specs))
-		err := runParallel(len(specs), workers, func(i int) error {
-			key := fmt.Sprintf("%s/repair-%s-%d", prefix, m.Name, i+1)
-			run, reused, err := tuneAndJudge(base, specs[i], sp, pr, seed, store, key, fmt.Sprintf("repair %s %d/%d", m.Name, i+1, len(specs)), log)
-			if err != nil {
-				return fmt.Errorf("repair %s: %w", m.Name, err)
+	}
+	for _, perType := range []bool{false, true} {
+		for mi, m := range RepairMethods {
+			single := m.Name == "single" || m.Name == "single+c"
+			if single != perType {
+				continue
 			}
-			runs[i] = run
-			if reused {
-				log("repair %s %d/%d already done, reused", m.Name, i+1, len(specs))
-			} else {
-				log("repair %s %d/%d: epoch %d of %d, C test %.3f, all test %.3f", m.Name, i+1, len(specs), run.Tune.Epoch, run.Tune.Epochs, run.CTest, run.All)
+			pr := pAll
+			if single {
+				pr = p
 			}
-			return nil
-		})
+			for i, s := range specs[mi] {
+				jobs = append(jobs, job{mi, i, s, pr})
+			}
+		}
+	}
+	runs := make([][]TypeRun, len(RepairMethods))
+	for mi := range runs {
+		runs[mi] = make([]TypeRun, len(specs[mi]))
+	}
+	err := runParallel(len(jobs), workers, func(j int) error {
+		jb := jobs[j]
+		name, n := RepairMethods[jb.m].Name, len(specs[jb.m])
+		key := fmt.Sprintf("%s/repair-%s-%d", prefix, name, jb.i+1)
+		run, reused, err := tuneAndJudge(base, jb.spec, sp, jb.pr, seed, store, key, fmt.Sprintf("repair %s %d/%d", name, jb.i+1, n), log)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("repair %s: %w", name, err)
 		}
-		r := RepairRow{Method: m.Name, Label: m.Label, PerType: make([]float64, k), Runs: runs}
+		runs[jb.m][jb.i] = run
+		if reused {
+			log("repair %s %d/%d already done, reused", name, jb.i+1, n)
+		} else {
+			log("repair %s %d/%d: epoch %d of %d, C test %.3f, all test %.3f", name, jb.i+1, n, run.Tune.Epoch, run.Tune.Epochs, run.CTest, run.All)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for mi, m := range RepairMethods {
+		mr := runs[mi]
+		r := RepairRow{Method: m.Name, Label: m.Label, PerType: make([]float64, k), Runs: mr}
 		for i := range r.PerType {
-			src := runs[0]
-			if len(runs) == k && len(specs) > 1 {
-				src = runs[i]
+			src := mr[0]
+			if len(mr) == k && len(specs[mi]) > 1 {
+				src = mr[i]
 			}
 			r.PerType[i] = src.Row[i]
 		}
-		for _, run := range runs {
-			r.CTest += run.CTest / float64(len(runs))
-			r.All += run.All / float64(len(runs))
+		for _, run := range mr {
+			r.CTest += run.CTest / float64(len(mr))
+			r.All += run.All / float64(len(mr))
 		}
 		r.MeanF = float64(NewMeanStd(r.PerType).Mean)
 		r.KeepsC = r.CTest >= KeepCMin
