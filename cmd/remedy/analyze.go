@@ -37,7 +37,7 @@ func (a *analysisFlags) add(fs interface {
 	fs.IntVar(&a.workers, "workers", 0, "fine-tuning runs at once (0 = one per core, each on one kernel thread)")
 	fs.IntVar(&a.threads, "threads", 0, "kernel threads for training, embeddings and clustering (0 = all cores)")
 	fs.IntVar(&a.maxEpochs, "max-epochs", 0, "cap on fine-tuning epochs per run (0 = the protocol's)")
-	fs.DurationVar(&a.checkpointEvery, "checkpoint-every", framework.DefaultCheckpointEvery, "how often a fine-tuning run saves its state to DIR/runs/*.ckpt so a killed run resumes mid-way (negative = never)")
+	fs.DurationVar(&a.checkpointEvery, "checkpoint-every", framework.DefaultCheckpointEvery, "how often a fine-tuning run saves its state to DIR/runs/*.ckpt so a killed run resumes mid-way (0 or negative = never)")
 }
 
 func (a *analysisFlags) config() (framework.AnalyzeConfig, error) {
