@@ -347,15 +347,24 @@ func (ck *tuneCheckpoint) check(spec TuneSpec, p Protocol) error {
 // checkpointFingerprint ties a checkpoint to the run's inputs, its seed and
 // the base model's parameters.
 func checkpointFingerprint(run string, seed uint64, base Learner) (string, error) {
-	h := sha256.New()
-	if err := base.(Checkpointer).SaveState(h, false); err != nil {
+	ph, err := paramHash(base.(Checkpointer))
+	if err != nil {
 		return "", err
 	}
 	return Fingerprint(struct {
 		Run  string
 		Seed uint64
 		Base string
-	}{run, seed, hex.EncodeToString(h.Sum(nil))}), nil
+	}{run, seed, ph}), nil
+}
+
+// paramHash is a SHA-256 of a learner's parameters.
+func paramHash(c Checkpointer) (string, error) {
+	h := sha256.New()
+	if err := c.SaveState(h, false); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // removeStaleTemps deletes what a kill during WriteFileAtomic left of

@@ -1,8 +1,6 @@
 package framework
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -44,11 +42,10 @@ func typesKey(method string) string { return method + "/types" }
 func typesFingerprint(method string, e *Evaluation, cfg AnalyzeConfig, base Learner) (string, error) {
 	model := ""
 	if c, ok := base.(Checkpointer); ok {
-		h := sha256.New()
-		if err := c.SaveState(h, false); err != nil {
+		var err error
+		if model, err = paramHash(c); err != nil {
 			return "", err
 		}
-		model = hex.EncodeToString(h.Sum(nil))
 	}
 	return Fingerprint(struct {
 		Method  string
