@@ -305,9 +305,11 @@ func winoUseKernel() bool {
 	return ak.fn != nil && cur.gemm.mr == winoMR && cur.gemm.nr == winoNR
 }
 
-func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
+// weightLayout picks the algorithm and lays out the transformed weights U:
+// columns padded to the micro-kernel's width when it is used, depth slices
+// of at most winoKC, planes pad floats apart.
+func (p *winoPass) weightLayout(pad int) {
 	p.al = winoAlgoFor(p.h, p.w)
-	ne := p.al.ne
 	p.packed = winoUseKernel()
 	p.kp = p.cout
 	if p.packed {
@@ -315,6 +317,12 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	}
 	nk := (p.cin + winoKC - 1) / winoKC
 	p.kc = (p.cin + nk - 1) / nk
+	p.ule = p.cin*p.kp + pad
+}
+
+func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
+	p.weightLayout(winoUPad)
+	ne := p.al.ne
 	p.th, p.tw = (p.h+p.al.m-1)/p.al.m, (p.w+p.al.m-1)/p.al.m
 	p.tiles = p.n * p.th * p.tw
 	p.blocks = (p.tiles + winoMR - 1) / winoMR
@@ -332,7 +340,6 @@ func (wc *winoCall) run(p winoPass, w []float32, transposed bool) {
 	}
 	p.groups = min(groups, p.blocks, 0xffff)
 
-	p.ule = p.cin*p.kp + winoUPad
 	ul := ne * p.ule
 	wc.u = growF32(wc.u, ul)
 	if p.kp > p.cout {

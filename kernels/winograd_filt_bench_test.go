@@ -10,12 +10,7 @@ import (
 // filterPass sets up the weight-transform part of a pass as run does.
 func filterPass(cin, cout, h, pad int, transposed bool, w []float32) *winoPass {
 	p := &winoPass{n: 32, h: h, w: h, cin: cin, cout: cout}
-	p.al = winoAlgoFor(h, h)
-	p.packed = winoUseKernel()
-	p.kp = (cout + winoNR - 1) / winoNR * winoNR
-	nk := (p.cin + winoKC - 1) / winoKC
-	p.kc = (p.cin + nk - 1) / nk
-	p.ule = cin*p.kp + pad
+	p.weightLayout(pad)
 	p.u = make([]float32, p.al.ne*p.ule)
 	p.wt = w
 	p.transposed = transposed
