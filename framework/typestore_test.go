@@ -41,14 +41,18 @@ func typesEval(t *testing.T, nF int) *Evaluation {
 	return e
 }
 
-func TestStoredTypesReused(t *testing.T) {
-	e := typesEval(t, 60)
+// typesFixture: 60 failures, k up to 5, an empty store, a counting
+// embedder and a log that keeps its lines.
+func typesFixture(t *testing.T) (*Evaluation, AnalyzeConfig, *Store, *countingEmbedder, *[]string, Progress) {
 	cfg := DefaultAnalyzeConfig()
 	cfg.Cluster.KMax = 5
-	store := &Store{Dir: t.TempDir()}
-	var logs []string
-	log := func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }
-	emb := &countingEmbedder{}
+	logs := &[]string{}
+	log := func(f string, a ...any) { *logs = append(*logs, fmt.Sprintf(f, a...)) }
+	return typesEval(t, 60), cfg, &Store{Dir: t.TempDir()}, &countingEmbedder{}, logs, log
+}
+
+func TestStoredTypesReused(t *testing.T) {
+	e, cfg, store, emb, logs, log := typesFixture(t)
 
 	t1, c1, d1, err := findTypesStored("gradient", nil, emb, e, cfg, store, nil, log)
 	require.NoError(t, err)
@@ -70,7 +74,7 @@ func TestStoredTypesReused(t *testing.T) {
 	require.Equal(t, c1.Reduced, c2.Reduced)
 	require.Equal(t, c1.Plane, c2.Plane)
 	require.Equal(t, c1.Centre, c2.Centre)
-	require.Contains(t, logs[len(logs)-1], "types reused from "+path)
+	require.Contains(t, (*logs)[len(*logs)-1], "types reused from "+path)
 
 	// Other inputs (another seed, other failures) are not served from it.
 	cfg2 := cfg
@@ -89,13 +93,7 @@ func TestStoredTypesReused(t *testing.T) {
 }
 
 func TestStoredTypesBadFile(t *testing.T) {
-	e := typesEval(t, 60)
-	cfg := DefaultAnalyzeConfig()
-	cfg.Cluster.KMax = 5
-	store := &Store{Dir: t.TempDir()}
-	var logs []string
-	log := func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }
-	emb := &countingEmbedder{}
+	e, cfg, store, emb, logs, log := typesFixture(t)
 	want, _, _, err := findTypesStored("feature", nil, emb, e, cfg, store, nil, log)
 	require.NoError(t, err)
 	path := filepath.Join(store.Dir, "feature", "types.json")
@@ -118,8 +116,8 @@ func TestStoredTypesBadFile(t *testing.T) {
 	require.Equal(t, 3, emb.calls)
 	require.Equal(t, want, got)
 	found := false
-	for _, l := range logs {
+	for _, l := range *logs {
 		found = found || strings.Contains(l, "ignoring "+path)
 	}
-	require.True(t, found, "%q", logs)
+	require.True(t, found, "%q", *logs)
 }
