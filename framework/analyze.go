@@ -51,6 +51,7 @@ type MethodResult struct {
 	SetAside   []SetAside         `json:"set_aside,omitempty"`
 	Clustering *Clustering        `json:"clustering,omitempty"`
 	EmbedDim   int                `json:"embedding_dim,omitempty"`
+	TypesFrom  *TypesOrigin       `json:"types_from,omitempty"`
 	Matrix     [][]float64        `json:"matrix"`
 	CTest      []float64          `json:"c_test"`
 	Learn      []float64          `json:"learnability"`
@@ -179,10 +180,11 @@ func PlantedARI(e *Evaluation, t *Types) *float64 {
 func AnalyzeMethod(method string, base Learner, emb Embedder, e *Evaluation, labelNames []string, cfg AnalyzeConfig, store *Store, progress io.Writer, log Progress) (*MethodResult, error) {
 	res := &MethodResult{Name: method, Seconds: map[string]float64{}}
 	t0 := time.Now()
-	t, c, d, err := findTypesStored(method, base, emb, e, cfg, store, progress, log)
+	t, c, d, origin, err := findTypesStored(method, base, emb, e, cfg, store, progress, log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", method, err)
 	}
+	res.TypesFrom = origin
 	res.Seconds["types"] = time.Since(t0).Seconds()
 	t = SetAsideSmall(t, 3)
 	if t.K == 0 {

@@ -76,7 +76,7 @@ func (j *Job) log(format string, args ...any) {
 func (j *Job) results() *Results {
 	r := j.Header
 	e := j.Eval
-	r.Seed, r.Config, r.Kernels = j.Config.Seed, j.Config, kernels.Path()
+	r.Seed, r.Config, r.Kernels, r.Build = j.Config.Seed, j.Config, kernels.Path(), Build()
 	r.Cases, r.Failures, r.Correct, r.Accuracy = len(e.Cases), len(e.F), len(e.C), e.Accuracy()
 	r.LabelNames, r.MetaFields, r.Planted = j.LabelNames, e.Meta, j.Planted
 	r.Methods = map[string]*MethodResult{}

@@ -24,6 +24,13 @@ var PaperTable2 = map[string][3]float64{
 	"all": {0.74, 0.19, 0.24}, "ewc": {0.70, 0.27, 0.30}, "all+c": {0.62, 0.90, 0.88},
 }
 
+func orUnknown(s string) string {
+	if s == "" {
+		return "not recorded"
+	}
+	return s
+}
+
 // TileFunc renders analysis case i as an image tile for example grids.
 type TileFunc func(i int) plot.Tile
 
@@ -32,7 +39,7 @@ type TileFunc func(i int) plot.Tile
 func WriteReport(dir string, r *Results, e *Evaluation, tile TileFunc, withPaper bool) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# remedy report\n\n")
-	fmt.Fprintf(&b, "Data `%s` (task %s), model `%s`, seed %d, protocol `%s`, kernels %s.\n\n", r.Data, r.Task, r.Model, r.Seed, r.Config.Protocol.Name, r.Kernels)
+	fmt.Fprintf(&b, "Data `%s` (task %s), model `%s`, seed %d, protocol `%s`, kernels %s, build %s.\n\n", r.Data, r.Task, r.Model, r.Seed, r.Config.Protocol.Name, r.Kernels, orUnknown(r.Build))
 	fmt.Fprintf(&b, "Analysis set: %d cases, %d failures, %d correct (accuracy %.3f).\n\n", r.Cases, r.Failures, r.Correct, r.Accuracy)
 
 	b.WriteString("## Failure types (Table 1)\n\n")
@@ -74,6 +81,10 @@ func WriteReport(dir string, r *Results, e *Evaluation, tile TileFunc, withPaper
 				fmt.Fprintf(&b, "%d: %.3f  ", k, float64(m.Clustering.Silhouettes[i]))
 			}
 			fmt.Fprintf(&b, "-> k = %d.\n\n", m.Clustering.BestK)
+		}
+		if o := m.TypesFrom; o != nil && o.Reused {
+			// Another build may find other types; say whose these are.
+			fmt.Fprintf(&b, "Types reused from an earlier run (made %s, build %s, %s kernels).\n\n", o.Made, orUnknown(o.Build), o.Kernels)
 		}
 		for _, s := range m.SetAside {
 			fmt.Fprintf(&b, "Set aside: %s (%d failures, %s).\n\n", s.Name, s.Size, s.Reason)

@@ -13,6 +13,7 @@ import (
 // results.json (schema in the README).
 type Results struct {
 	Version     string                   `json:"version"`
+	Build       string                   `json:"build"` // Go version and commit of the binary
 	Task        string                   `json:"task"`
 	Data        string                   `json:"data"`
 	Model       string                   `json:"model"`

@@ -32,6 +32,16 @@ type storedTypes struct {
 
 	Made    string `json:"made"`    // when, UTC
 	Kernels string `json:"kernels"` // kernel path of the run that made them
+	Build   string `json:"build"`   // binary that made them (empty before it was recorded)
+}
+
+// TypesOrigin says where a method's types came from: made by this run, or
+// reused from the store (then when, and by which build).
+type TypesOrigin struct {
+	Reused  bool   `json:"reused"`
+	Made    string `json:"made"`
+	Build   string `json:"build"`
+	Kernels string `json:"kernels"`
 }
 
 func typesKey(method string) string { return method + "/types" }
@@ -79,13 +89,15 @@ func (s *storedTypes) check(n int) error {
 
 // findTypesStored is FindTypes, reusing and saving the embedding methods'
 // types through the store.
-func findTypesStored(method string, base Learner, emb Embedder, e *Evaluation, cfg AnalyzeConfig, store *Store, progress io.Writer, log Progress) (*Types, *Clustering, int, error) {
+func findTypesStored(method string, base Learner, emb Embedder, e *Evaluation, cfg AnalyzeConfig, store *Store, progress io.Writer, log Progress) (*Types, *Clustering, int, *TypesOrigin, error) {
+	now := &TypesOrigin{Made: time.Now().UTC().Format("2006-01-02 15:04"), Build: Build(), Kernels: kernels.Path()}
 	if (method != "gradient" && method != "feature") || store == nil || store.Dir == "" {
-		return FindTypes(method, e, emb, cfg, progress, log)
+		t, c, d, err := FindTypes(method, e, emb, cfg, progress, log)
+		return t, c, d, now, err
 	}
 	fp, err := typesFingerprint(method, e, cfg, base)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, nil, err
 	}
 	key := typesKey(method)
 	path := filepath.Join(store.Dir, key+".json")
@@ -94,25 +106,29 @@ func findTypesStored(method string, base Learner, emb Embedder, e *Evaluation, c
 		if err := s.check(len(e.F)); err != nil {
 			log("%s: ignoring %s: %v", method, path, err)
 		} else {
-			log("%s: types reused from %s (made %s, %s kernels)", method, path, s.Made, s.Kernels)
+			build := s.Build
+			if build == "" {
+				build = "build not recorded"
+			}
+			log("%s: types reused from %s (made %s, %s, %s kernels)", method, path, s.Made, build, s.Kernels)
 			t := &Types{Method: s.Method, K: s.K, Names: s.Names, Assign: s.Assign, SetAside: s.SetAside}
 			c := &Clustering{Types: t, Ks: s.Ks, Silhouettes: s.Silhouettes, Inertias: s.Inertias, BestK: s.BestK,
 				Reduced: s.Reduced, Plane: s.Plane, Centre: s.Centre}
-			return t, c, s.Dim, nil
+			return t, c, s.Dim, &TypesOrigin{Reused: true, Made: s.Made, Build: s.Build, Kernels: s.Kernels}, nil
 		}
 	}
 	t, c, d, err := FindTypes(method, e, emb, cfg, progress, log)
 	if err != nil {
-		return t, c, d, err
+		return t, c, d, nil, err
 	}
 	s = storedTypes{Method: t.Method, K: t.K, Names: t.Names, Assign: t.Assign, SetAside: t.SetAside, Dim: d,
-		Made: time.Now().UTC().Format("2006-01-02 15:04"), Kernels: kernels.Path()}
+		Made: now.Made, Kernels: now.Kernels, Build: now.Build}
 	if c != nil {
 		s.Ks, s.Silhouettes, s.Inertias, s.BestK = c.Ks, c.Silhouettes, c.Inertias, c.BestK
 		s.Reduced, s.Plane, s.Centre = c.Reduced, c.Plane, c.Centre
 	}
 	if err := store.Save(key, fp, &s); err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, nil, err
 	}
-	return t, c, d, nil
+	return t, c, d, now, nil
 }

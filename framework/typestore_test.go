@@ -54,17 +54,21 @@ func typesFixture(t *testing.T) (*Evaluation, AnalyzeConfig, *Store, *countingEm
 func TestStoredTypesReused(t *testing.T) {
 	e, cfg, store, emb, logs, log := typesFixture(t)
 
-	t1, c1, d1, err := findTypesStored("gradient", nil, emb, e, cfg, store, nil, log)
+	t1, c1, d1, o1, err := findTypesStored("gradient", nil, emb, e, cfg, store, nil, log)
 	require.NoError(t, err)
 	require.Equal(t, 1, emb.calls)
+	require.False(t, o1.Reused)
+	require.Equal(t, Build(), o1.Build)
 	path := filepath.Join(store.Dir, "gradient", "types.json")
 	require.FileExists(t, path)
 
 	// A second run takes the stored types: no embedding, same everything
 	// the report and the splits use.
-	t2, c2, d2, err := findTypesStored("gradient", nil, emb, e, cfg, store, nil, log)
+	t2, c2, d2, o2, err := findTypesStored("gradient", nil, emb, e, cfg, store, nil, log)
 	require.NoError(t, err)
 	require.Equal(t, 1, emb.calls, "the embedding was computed again")
+	require.Equal(t, TypesOrigin{Reused: true, Made: o1.Made, Build: o1.Build, Kernels: o1.Kernels}, *o2,
+		"the reused types must say when and by which build they were made")
 	require.Equal(t, t1, t2)
 	require.Equal(t, d1, d2)
 	require.Equal(t, c1.Ks, c2.Ks)
@@ -79,22 +83,22 @@ func TestStoredTypesReused(t *testing.T) {
 	// Other inputs (another seed, other failures) are not served from it.
 	cfg2 := cfg
 	cfg2.Seed = 9
-	_, _, _, err = findTypesStored("gradient", nil, emb, e, cfg2, store, nil, log)
+	_, _, _, _, err = findTypesStored("gradient", nil, emb, e, cfg2, store, nil, log)
 	require.NoError(t, err)
 	require.Equal(t, 2, emb.calls)
-	_, _, _, err = findTypesStored("gradient", nil, emb, typesEval(t, 61), cfg2, store, nil, log)
+	_, _, _, _, err = findTypesStored("gradient", nil, emb, typesEval(t, 61), cfg2, store, nil, log)
 	require.NoError(t, err)
 	require.Equal(t, 3, emb.calls)
 
 	// Baselines are cheap and are not stored.
-	_, _, _, err = findTypesStored("random", nil, emb, e, cfg, store, nil, log)
+	_, _, _, _, err = findTypesStored("random", nil, emb, e, cfg, store, nil, log)
 	require.NoError(t, err)
 	require.NoFileExists(t, filepath.Join(store.Dir, "random", "types.json"))
 }
 
 func TestStoredTypesBadFile(t *testing.T) {
 	e, cfg, store, emb, logs, log := typesFixture(t)
-	want, _, _, err := findTypesStored("feature", nil, emb, e, cfg, store, nil, log)
+	want, _, _, _, err := findTypesStored("feature", nil, emb, e, cfg, store, nil, log)
 	require.NoError(t, err)
 	path := filepath.Join(store.Dir, "feature", "types.json")
 	good, err := os.ReadFile(path)
@@ -102,7 +106,7 @@ func TestStoredTypesBadFile(t *testing.T) {
 
 	// Truncated: not JSON, recomputed (and rewritten).
 	require.NoError(t, os.WriteFile(path, good[:len(good)/2], 0o644))
-	got, _, _, err := findTypesStored("feature", nil, emb, e, cfg, store, nil, log)
+	got, _, _, _, err := findTypesStored("feature", nil, emb, e, cfg, store, nil, log)
 	require.NoError(t, err)
 	require.Equal(t, 2, emb.calls)
 	require.Equal(t, want, got)
@@ -111,7 +115,7 @@ func TestStoredTypesBadFile(t *testing.T) {
 	bad := strings.Replace(string(good), `"k": `, `"k": 1`, 1)
 	require.NotEqual(t, string(good), bad)
 	require.NoError(t, os.WriteFile(path, []byte(bad), 0o644))
-	got, _, _, err = findTypesStored("feature", nil, emb, e, cfg, store, nil, log)
+	got, _, _, _, err = findTypesStored("feature", nil, emb, e, cfg, store, nil, log)
 	require.NoError(t, err)
 	require.Equal(t, 3, emb.calls)
 	require.Equal(t, want, got)
