@@ -61,7 +61,8 @@ type Job struct {
 	Tile       TileFunc
 	Config     AnalyzeConfig
 	Dir        string
-	Header     Results // Version, Task, Data, Model filled by the caller
+	Header     Results           // Version, Task, Data, Model filled by the caller
+	ModelMeta  map[string]string // the model file's metadata, copied into the repaired models
 	WithPaper  bool
 	SkipFailed bool      // a method that fails is logged and skipped instead of ending the analysis
 	Progress   io.Writer // stderr: progress lines
@@ -141,14 +142,15 @@ func (j *Job) Repair(r *Results, method string, done []*MethodResult) error {
 		return fmt.Errorf("repair: the types of %q were not loaded", method)
 	}
 	t0 := time.Now()
-	store := &Store{Dir: filepath.Join(j.Dir, "runs"), CheckpointEvery: j.Config.CheckpointEvery}
-	rows, err := Repair(j.Learner, sp, j.Config.Protocol, j.Config.Seed, store, method, j.Config.Workers, j.log)
-	if err != nil {
-		return err
-	}
 	names := make([]string, len(m.Types))
 	for i, t := range m.Types {
 		names[i] = t.Name
+	}
+	store := &Store{Dir: filepath.Join(j.Dir, "runs"), CheckpointEvery: j.Config.CheckpointEvery}
+	out := &ModelOut{Dir: j.Dir, Meta: j.ModelMeta, From: r.Model, TypeNames: names}
+	rows, err := Repair(j.Learner, sp, j.Config.Protocol, j.Config.Seed, store, method, j.Config.Workers, j.log, out)
+	if err != nil {
+		return err
 	}
 	r.Repair = &RepairResult{Types: method, Names: names, Rows: rows}
 	if r.Seconds == nil {

@@ -60,6 +60,10 @@ type TypeRun struct {
 	Row   []float64  `json:"row"` // m(M_i, F_j^te) for every j
 	CTest float64    `json:"c_test"`
 	All   float64    `json:"all_test"`
+	// The repaired model's file (relative to the output directory) and
+	// its SHA-256; repairs only.
+	Model       string `json:"model,omitempty"`
+	ModelSHA256 string `json:"model_sha256,omitempty"`
 }
 
 // Progress receives one line per finished step of a long run.
@@ -119,7 +123,7 @@ func Quality(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store
 	err := runParallel(k, workers, func(i int) error {
 		spec := TuneSpec{Train: sp.Types[i].Train, Val: sp.Types[i].Val, CTrain: sp.C.Train, CVal: sp.C.Val, Constrain: true}
 		key := fmt.Sprintf("%s/quality-type%d", prefix, i+1)
-		run, reused, err := tuneAndJudge(base, spec, sp, p, seed, store, key, fmt.Sprintf("%s: type %d/%d", prefix, i+1, k), log)
+		run, reused, err := tuneAndJudge(base, spec, sp, p, seed, store, key, fmt.Sprintf("%s: type %d/%d", prefix, i+1, k), log, nil)
 		if err != nil {
 			return fmt.Errorf("type %d: %w", i+1, err)
 		}
@@ -148,7 +152,9 @@ func Quality(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store
 // inputs are unchanged) and judges the picked model on every test set.
 // A long run logs its progress under label and checkpoints itself into the
 // store beside its result, resuming from the checkpoint when killed.
-func tuneAndJudge(base Learner, spec TuneSpec, sp *TypeSplits, p Protocol, seed uint64, store *Store, key, label string, log Progress) (TypeRun, bool, error) {
+// save, when not nil, keeps the fine-tuned model before the run is stored
+// (so a stored run always has its model written).
+func tuneAndJudge(base Learner, spec TuneSpec, sp *TypeSplits, p Protocol, seed uint64, store *Store, key, label string, log Progress, save func(Learner, *TypeRun) error) (TypeRun, bool, error) {
 	fp := Fingerprint(struct {
 		Spec TuneSpec
 		Test *TypeSplits
@@ -180,6 +186,11 @@ func tuneAndJudge(base Learner, spec TuneSpec, sp *TypeSplits, p Protocol, seed 
 	}
 	row, cTest, all := judge(m, sp)
 	run = TypeRun{Tune: res, Row: row, CTest: cTest, All: all}
+	if save != nil {
+		if err := save(m, &run); err != nil {
+			return run, false, fmt.Errorf("%s: saving the model: %w", label, err)
+		}
+	}
 	if err := store.Save(key, fp, run); err != nil {
 		return run, false, err
 	}

@@ -69,7 +69,7 @@ func TestRepairTable(t *testing.T) {
 	types, _ := RandomTypes(len(e.F), 2, 1)
 	sp, _ := MakeSplits(e, types, 5)
 	p := Protocol{Name: "toy", LR: 0.5, Epochs: 8, Batch: 2, CMin: 0.9}
-	rows, err := Repair(base, sp, p, 1, nil, "r", 2, func(string, ...any) {})
+	rows, err := Repair(base, sp, p, 1, nil, "r", 2, func(string, ...any) {}, nil)
 	require.NoError(t, err)
 	require.Len(t, rows, 1+len(RepairMethods))
 	pre := rows[0]
@@ -84,7 +84,7 @@ func TestRepairTable(t *testing.T) {
 	// The runs share one worker pool across methods; the table must not
 	// depend on how many run at once or in which order they finish, and
 	// each per-type cell comes from the run on that type.
-	one, err := Repair(base, sp, p, 1, nil, "r", 1, func(string, ...any) {})
+	one, err := Repair(base, sp, p, 1, nil, "r", 1, func(string, ...any) {}, nil)
 	require.NoError(t, err)
 	require.Equal(t, one, rows)
 	single := rows[1]

@@ -49,8 +49,9 @@ func RepairProtocol(p Protocol) Protocol {
 }
 
 // Repair runs the Phase II methods and returns the table, with the
-// pre-repair row first.
-func Repair(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store, prefix string, workers int, log Progress) ([]RepairRow, error) {
+// pre-repair row first. With out set, every run's model is written to
+// out.Dir/models/ (see repairModelFile).
+func Repair(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store, prefix string, workers int, log Progress, out *ModelOut) ([]RepairRow, error) {
 	k := len(sp.Types)
 	row0, c0, a0 := judge(base, sp)
 	rows := []RepairRow{{Method: "none", Label: "pre-repair", PerType: row0, MeanF: float64(NewMeanStd(row0).Mean), CTest: c0, All: a0, KeepsC: c0 >= KeepCMin}}
@@ -112,9 +113,23 @@ func Repair(base Learner, sp *TypeSplits, p Protocol, seed uint64, store *Store,
 		jb := jobs[j]
 		name, n := RepairMethods[jb.m].Name, len(specs[jb.m])
 		key := fmt.Sprintf("%s/repair-%s-%d", prefix, name, jb.i+1)
-		run, reused, err := tuneAndJudge(base, jb.spec, sp, jb.pr, seed, store, key, fmt.Sprintf("repair %s %d/%d", name, jb.i+1, n), log)
+		label := fmt.Sprintf("repair %s %d/%d", name, jb.i+1, n)
+		var save func(Learner, *TypeRun) error
+		if out != nil {
+			perType := name == "single" || name == "single+c"
+			file := repairModelFile(name, jb.i, perType)
+			extra := map[string]string{"repair_method": name, "repair_label": RepairMethods[jb.m].Label, "repair_types": prefix}
+			if perType && jb.i < len(out.TypeNames) {
+				extra["repair_type"] = out.TypeNames[jb.i]
+			}
+			save = func(m Learner, run *TypeRun) error { return out.saveRepaired(m, run, file, extra) }
+		}
+		run, reused, err := tuneAndJudge(base, jb.spec, sp, jb.pr, seed, store, key, label, log, save)
 		if err != nil {
 			return fmt.Errorf("repair %s: %w", name, err)
+		}
+		if reused && out != nil {
+			out.checkRepaired(&run, label, key, log)
 		}
 		runs[jb.m][jb.i] = run
 		if reused {

@@ -153,6 +153,34 @@ func writeRepairTable(b *strings.Builder, rp *RepairResult, withPaper bool) {
 		b.WriteString("\n")
 	}
 	b.WriteString("\n![repair](fig-repair.png)\n\n")
+	writeRepairModels(b, rp)
+}
+
+// writeRepairModels lists the repaired model files under Table 2: they are
+// what a user takes away, each with the figures it earned.
+func writeRepairModels(b *strings.Builder, rp *RepairResult) {
+	var lines []string
+	for _, row := range rp.Rows {
+		for i, run := range row.Runs {
+			if run.Model == "" {
+				continue
+			}
+			what := row.Label
+			if len(row.Runs) > 1 && i < len(rp.Names) {
+				what += " on " + rp.Names[i]
+			}
+			ep := fmt.Sprintf("epoch %d", run.Tune.Epoch)
+			if run.Tune.KeptBase {
+				ep = "no epoch qualified: the original model"
+			}
+			lines = append(lines, fmt.Sprintf("- `%s`: %s (%s; C^te %.2f, all test %.2f)", filepath.ToSlash(run.Model), what, ep, run.CTest, run.All))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	b.WriteString("Repaired models (load with `remedy eval --model FILE`; the metadata names the original model and the repair):\n\n")
+	b.WriteString(strings.Join(lines, "\n") + "\n\n")
 }
 
 func fmtNum(n Num) string {

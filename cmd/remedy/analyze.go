@@ -136,7 +136,7 @@ func runAnalyze(args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := loadModel(*modelPath)
+	m, _, err := loadModel(*modelPath)
 	if err != nil {
 		return err
 	}
@@ -169,11 +169,30 @@ func printSummary(r *framework.Results) {
 		fmt.Printf("%-10s %3d  %-13s %-13s %-13s %s\n", name, m.K, m.Summary.Learnability, m.Summary.Independence, m.Summary.Compatibility, ari)
 	}
 	if r.Repair != nil {
-		fmt.Printf("\nrepair of the %s types: %-18s %8s %6s %6s\n", r.Repair.Types, "method", "mean F", "C^te", "all")
+		fmt.Printf("\nrepair of the %s types: %-18s %8s %6s %6s  %s\n", r.Repair.Types, "method", "mean F", "C^te", "all", "model")
 		for _, row := range r.Repair.Rows {
-			fmt.Printf("%30s %-18s %8.2f %6.2f %6.2f\n", "", row.Label, row.MeanF, row.CTest, row.All)
+			fmt.Printf("%30s %-18s %8.2f %6.2f %6.2f  %s\n", "", row.Label, row.MeanF, row.CTest, row.All, repairModels(row))
 		}
 	}
+}
+
+// repairModels names a repair row's model files for the summary: one
+// file, or the per-type files as a range.
+func repairModels(row framework.RepairRow) string {
+	var files []string
+	for _, run := range row.Runs {
+		if run.Model == "" {
+			return ""
+		}
+		files = append(files, filepath.ToSlash(run.Model))
+	}
+	switch len(files) {
+	case 0:
+		return ""
+	case 1:
+		return files[0]
+	}
+	return fmt.Sprintf("%s ... %s", files[0], filepath.Base(files[len(files)-1]))
 }
 
 func runRepair(args []string) error {
@@ -205,7 +224,7 @@ func runRepair(args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := loadModel(*modelPath)
+	m, meta, err := loadModel(*modelPath)
 	if err != nil {
 		return err
 	}
@@ -217,6 +236,7 @@ func runRepair(args []string) error {
 	if err != nil {
 		return err
 	}
+	job.ModelMeta = meta
 	if err := framework.LoadTypes(r, *typesDir, *method, job.Eval); err != nil {
 		return err
 	}

@@ -55,16 +55,18 @@ func loadData(path, task string, seed uint64) (*data.Splits, error) {
 // newModel is the classifier architecture remedy trains and analyses.
 func newModel() nn.Model { return nn.NewBPVGG(0) }
 
-// loadModel reads a safetensors model file into a fresh classifier.
-func loadModel(path string) (nn.Model, error) {
+// loadModel reads a safetensors model file into a fresh classifier; the
+// file's metadata goes on into repaired models.
+func loadModel(path string) (nn.Model, map[string]string, error) {
 	if path == "" {
-		return nil, fmt.Errorf("--model is required")
+		return nil, nil, fmt.Errorf("--model is required")
 	}
 	m := newModel()
-	if _, err := nn.LoadModel(path, m.Params()); err != nil {
-		return nil, err
+	meta, err := nn.LoadModel(path, m.Params())
+	if err != nil {
+		return nil, nil, err
 	}
-	return m, nil
+	return m, meta, nil
 }
 
 // interrupted returns a channel closed on the first Ctrl-C; a second one

@@ -64,6 +64,7 @@ func runDemo(args []string) error {
 	if err != nil {
 		return err
 	}
+	job.ModelMeta = modelMeta
 	if _, err := analyzeAndRepair(job); err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func runEval(args []string) error {
 		return err
 	}
 	setThreads(*threads)
-	m, err := loadModel(*modelPath)
+	m, _, err := loadModel(*modelPath)
 	if err != nil {
 		return err
 	}

@@ -292,6 +292,7 @@ func runDemoICE(args []string) error {
 	fmt.Fprintf(os.Stderr, "detector: val F1 %.3f; analysis frames: precision %.3f recall %.3f F1 %.3f (%d TP, %d FP, %d FN)\n", vf, tp, tr, tf, tc.TP, tc.FP, tc.FN)
 	printICEFailures(e)
 	job := iceJob(d, e, cfg, *out, meta["data"], modelPath)
+	job.ModelMeta = meta
 	r, err := analyzeAndRepair(job)
 	if err != nil {
 		return err
@@ -369,6 +370,7 @@ type iceAnalysisFlags struct {
 	a                analysisFlags
 	model, data, out string
 	matchDist, ftLR  float64
+	meta             map[string]string // the detector file's metadata, after load
 }
 
 func (f *iceAnalysisFlags) add(fs *flag.FlagSet) {
@@ -395,6 +397,7 @@ func (f *iceAnalysisFlags) load(seedSet bool) (*framework.Detector, *framework.E
 	if err != nil {
 		return nil, nil, err
 	}
+	f.meta = meta
 	if f.data == "" {
 		f.data = meta["data"]
 		if f.data == "" {
@@ -492,6 +495,7 @@ func runRepairICE(args []string) error {
 		return err
 	}
 	job := iceJob(d, e, cfg, f.out, f.data, f.model)
+	job.ModelMeta = f.meta
 	if err := framework.LoadTypes(r, *typesDir, *method, job.Eval); err != nil {
 		return err
 	}
