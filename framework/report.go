@@ -41,6 +41,7 @@ func WriteReport(dir string, r *Results, e *Evaluation, tile TileFunc, withPaper
 	fmt.Fprintf(&b, "# remedy report\n\n")
 	fmt.Fprintf(&b, "Data `%s` (task %s), model `%s`, seed %d, protocol `%s`, kernels %s, build %s.\n\n", r.Data, r.Task, r.Model, r.Seed, r.Config.Protocol.Name, r.Kernels, orUnknown(r.Build))
 	fmt.Fprintf(&b, "Analysis set: %d cases, %d failures, %d correct (accuracy %.3f).\n\n", r.Cases, r.Failures, r.Correct, r.Accuracy)
+	writeSummary(&b, r)
 
 	b.WriteString("## Failure types (Table 1)\n\n")
 	b.WriteString("Learnability L = m(M_i, F_i^te), Independence I = mean over j != i of m(M_i, F_i^te) - m(M_i, F_j^te), Compatibility = m(M_i, C^te); mean ± std over types.\n\n")
