@@ -122,24 +122,32 @@ func (ws *convWork) toNCHW(mat, dst []float32, nb, c, ohw int) {
 
 // wtJob rearranges weights in parallel. With k == 0 it builds, for output
 // channels (units) lo..hi, W'[k][t][c] = W[k][c][t] with row stride kk and
-// the bias in column c*rs; otherwise it transposes W (k x crs) to crs x k,
-// a unit being 16 columns of W.
+// the bias in column c*rs; with taps, W'[t][k][c] = W[k][c][t] (k output
+// channels, units as before); otherwise it transposes W (k x crs) to
+// crs x k, a unit being 16 columns of W.
 type wtJob struct {
 	c, rs, kk int
 	k, crs    int
+	taps      bool
 	w, bias   []float32
 	dst       []float32
 }
 
 func (j *wtJob) runRange(lo, hi int) {
+	crs := j.c * j.rs
+	if j.taps {
+		for k := lo; k < hi; k++ {
+			tapTranspose(j.dst[k*j.c:], j.k*j.c, j.w[k*crs:(k+1)*crs], j.c, j.rs)
+		}
+		return
+	}
 	if j.k > 0 {
 		c0, c1 := lo*16, min(hi*16, j.crs)
 		transposeTo(j.dst[c0*j.k:], j.k, j.w[c0:], j.crs, j.k, c1-c0)
 		return
 	}
-	crs := j.c * j.rs
 	for k := lo; k < hi; k++ {
-		transposeTo(j.dst[k*j.kk:k*j.kk+crs], j.c, j.w[k*crs:(k+1)*crs], j.rs, j.c, j.rs)
+		tapTranspose(j.dst[k*j.kk:k*j.kk+crs], j.c, j.w[k*crs:(k+1)*crs], j.c, j.rs)
 		if j.bias != nil {
 			j.dst[k*j.kk+crs] = j.bias[k]
 		}
@@ -309,14 +317,44 @@ func (ws *convWork) forwardNHWC(s ConvShape, l ConvLayout, x, w, bias, y, save [
 // dx (C x pixels) = W^T viewed as C x (RS*K) times rows(dy)^T, where row
 // (pixel i, j; tap r, q) holds dy at (i+padH-r, j+padW-q).
 func (ws *convWork) backwardDataNHWC(s ConvShape, l ConvLayout, dy, w, dx []float32) {
-	crs := s.C * s.R * s.S
-	rsk := s.R * s.S * s.K
+	rs := s.R * s.S
+	crs := s.C * rs
+	rsk := rs * s.K
+	p := nhwcPass{s: s, data: true, src: dy, depth: rsk, dst: dx, srcNHWC: l.Out, dstNHWC: l.In}
+	if dataTaps(s) {
+		// (RS*K) x C, the product's B operand itself, so the GEMM packs
+		// it by copying rather than transposing again.
+		p.wtT = true
+		if rs == 1 {
+			p.wt = w[:s.K*s.C]
+		} else {
+			ws.wt = growF32(ws.wt, s.K*crs)
+			ws.wj = wtJob{c: s.C, rs: rs, k: s.K, taps: true, w: w, dst: ws.wt}
+			ws.run(s.K, s.K*crs, &ws.wj)
+			ws.wj = wtJob{}
+			p.wt = ws.wt[:s.K*crs]
+		}
+		ws.nhwcBatch(p)
+		return
+	}
 	ws.wt = growF32(ws.wt, s.K*crs)
 	ws.wj = wtJob{k: s.K, crs: crs, w: w, dst: ws.wt} // CRS x K
 	ws.run((crs+15)/16, s.K*crs, &ws.wj)
 	ws.wj = wtJob{}
-	ws.nhwcBatch(nhwcPass{s: s, data: true, src: dy, wt: ws.wt[:s.K*crs], depth: rsk, dst: dx,
-		srcNHWC: l.Out, dstNHWC: l.In})
+	p.wt = ws.wt[:s.K*crs]
+	ws.nhwcBatch(p)
+}
+
+// dataTaps reports whether backward-data takes its weights as (RS*K) x C
+// (nhwcPass.wtT): where the tap kernels make that rearrangement cheap, and
+// only for products that run the in-place-A blocked GEMM, whose result does
+// not depend on how B is stored (every chunk has at least H*W > 4 rows and
+// C > 8 columns, so sgemmDirectA never takes the skinny path, where it
+// would).
+func dataTaps(s ConvShape) bool {
+	rs := s.R * s.S
+	return useDirectA() && (rs == 1 || rs == 9 && tap9Fn() != nil) &&
+		s.H*s.W > skinnyRowsMax && s.C > skinnyMax
 }
 
 // nhwcPass is a channels-last forward (data false) or backward-data product
@@ -327,6 +365,7 @@ type nhwcPass struct {
 	src, dst []float32
 	wt       []float32
 	depth    int
+	wtT      bool // wt is depth x outC (only with useDirectA; see dataTaps)
 	ones     bool // forward with bias: rows end in a 1
 	t        int  // batch groups (nhwcBatch)
 	// activations already channels-last: src is not transposed, and dst is
@@ -401,10 +440,14 @@ func (ws *convWork) nhwcRange(p *nhwcPass, n0, n1 int) {
 		}
 		rows := ws.lowerNHWCTo(g, p.src, c0, b, p.ones, p.srcNHWC, keep)
 		out := p.dst[c0*per : (c0+b)*per]
+		transB, ldb := true, p.depth
+		if p.wtT {
+			transB, ldb = false, outC
+		}
 		if p.dstNHWC {
 			// pixels x outC is the channels-last output itself
 			if useDirectA() {
-				sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, lda, true, p.wt, p.depth, 0, out, outC)
+				sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, lda, transB, p.wt, ldb, 0, out, outC)
 			} else {
 				sgemmT(ws.nt(), false, true, cols, outC, p.depth, 1, rows, lda, p.wt, p.depth, 0, out, outC)
 			}
@@ -412,7 +455,7 @@ func (ws *convWork) nhwcRange(p *nhwcPass, n0, n1 int) {
 		}
 		if useDirectA() {
 			ws.mat = growF32(ws.mat, outC*cols)
-			sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, lda, true, p.wt, p.depth, 0, ws.mat, outC)
+			sgemmDirectA(ws.nt(), cols, outC, p.depth, rows, lda, transB, p.wt, ldb, 0, ws.mat, outC)
 			ws.toNCHW(ws.mat, out, b, outC, opix)
 			continue
 		}
@@ -463,7 +506,9 @@ func (ws *convWork) weightNHWC(s ConvShape, l ConvLayout, x, dy []float32, n0, n
 func (ws *convWork) perm(s ConvShape, src, dw []float32) {
 	rs := s.R * s.S
 	crs := s.C * rs
-	ws.ptmp = growF32(ws.ptmp, s.K*crs)
+	if !tapAddFast(rs) {
+		ws.ptmp = growF32(ws.ptmp, s.K*crs)
+	}
 	ws.pj = permJob{c: s.C, rs: rs, ld: crs, src: src, dst: dw, tmp: ws.ptmp}
 	ws.run(s.K, s.K*crs, &ws.pj)
 	ws.pj = permJob{}
@@ -507,6 +552,12 @@ type permJob struct {
 
 func (j *permJob) runRange(lo, hi int) {
 	crs := j.c * j.rs
+	if tapAddFast(j.rs) {
+		for k := lo; k < hi; k++ {
+			tapAdd(j.dst[k*crs:(k+1)*crs], j.src[k*j.ld:k*j.ld+crs], j.c, j.c, j.rs)
+		}
+		return
+	}
 	// With a masked transpose of the rs tap rows, each output channel is a
 	// vector transpose into scratch and a vector add.
 	if fn := transFewFn(); fn != nil && j.rs <= 16 && len(j.tmp) >= hi*crs && j.c > 0 {
