@@ -137,3 +137,18 @@ func TestClassifierSaveModel(t *testing.T) {
 		require.Equal(t, c.M.Params()[i].T.Data, p.T.Data, p.Name)
 	}
 }
+
+// So does the detector's.
+func TestDetectorSaveModel(t *testing.T) {
+	d, _, _ := tinyDetTune(t)
+	det := d.(*Detector)
+	path := filepath.Join(t.TempDir(), "d.safetensors")
+	require.NoError(t, det.SaveModel(path, map[string]string{"repair_method": "ewc"}))
+	m := nn.NewICEDetector(0)
+	meta, err := nn.LoadModel(path, m.Params())
+	require.NoError(t, err)
+	require.Equal(t, "ewc", meta["repair_method"])
+	for i, p := range m.Params() {
+		require.Equal(t, det.M.Params()[i].T.Data, p.T.Data, p.Name)
+	}
+}
