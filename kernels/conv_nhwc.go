@@ -353,9 +353,12 @@ func (ws *convWork) backwardDataNHWC(s ConvShape, l ConvLayout, dy, w, dx []floa
 // would).
 func dataTaps(s ConvShape) bool {
 	rs := s.R * s.S
-	return useDirectA() && (rs == 1 || rs == 9 && tap9Fn() != nil) &&
+	return !convDataTapsOff && useDirectA() && (rs == 1 || rs == 9 && tap9Fn() != nil) &&
 		s.H*s.W > skinnyRowsMax && s.C > skinnyMax
 }
+
+// convDataTapsOff turns dataTaps off (tests: the result must not change).
+var convDataTapsOff = false
 
 // nhwcPass is a channels-last forward (data false) or backward-data product
 // with its weights already rearranged: wt is outC x depth.
