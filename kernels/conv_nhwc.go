@@ -131,14 +131,30 @@ type wtJob struct {
 	taps      bool
 	w, bias   []float32
 	dst       []float32
+	fz        fuseJob
+}
+
+// fuseJob is a batch-1 channels-last product run by blocks of output
+// columns (units; see fusedProduct): each block's weights are rearranged
+// into a scratch that stays in L2, then multiplied, instead of writing all
+// the weights out and reading them back for the GEMM's packing.
+type fuseJob struct {
+	on, data bool
+	fb, n    int // block width (a multiple of the register tile), product columns
+	depth    int
+	rows     []float32 // m x depth, row stride lda, read in place
+	lda, m   int
+	out      []float32 // m x n, row stride n
 }
 
 func (j *wtJob) runRange(lo, hi int) {
 	crs := j.c * j.rs
+	if j.fz.on {
+		j.fused(lo, hi)
+		return
+	}
 	if j.taps {
-		for k := lo; k < hi; k++ {
-			tapTranspose(j.dst[k*j.c:], j.k*j.c, j.w[k*crs:(k+1)*crs], j.c, j.rs)
-		}
+		tapTransposeN(j.dst[lo*j.c:], j.k*j.c, j.c, j.w[lo*crs:hi*crs], crs, hi-lo, j.c, j.rs)
 		return
 	}
 	if j.k > 0 {
@@ -146,12 +162,98 @@ func (j *wtJob) runRange(lo, hi int) {
 		transposeTo(j.dst[c0*j.k:], j.k, j.w[c0:], j.crs, j.k, c1-c0)
 		return
 	}
-	for k := lo; k < hi; k++ {
-		tapTranspose(j.dst[k*j.kk:k*j.kk+crs], j.c, j.w[k*crs:(k+1)*crs], j.c, j.rs)
-		if j.bias != nil {
+	if hi <= lo {
+		return
+	}
+	tapTransposeN(j.dst[lo*j.kk:], j.c, j.kk, j.w[lo*crs:hi*crs], crs, hi-lo, j.c, j.rs)
+	if j.bias != nil {
+		for k := lo; k < hi; k++ {
 			j.dst[k*j.kk+crs] = j.bias[k]
 		}
 	}
+}
+
+// fused runs blocks lo..hi of a fuseJob, the last block taking the
+// remainder of the columns, on a scratch workspace of its own.
+func (j *wtJob) fused(lo, hi int) {
+	f := &j.fz
+	units := max(1, f.n/f.fb)
+	crs := j.c * j.rs
+	sc := getConvWork()
+	for u := lo; u < hi; u++ {
+		j0, j1 := u*f.fb, (u+1)*f.fb
+		if u == units-1 {
+			j1 = f.n
+		}
+		nb := j1 - j0
+		if f.data {
+			// B = W'[t][k][c0:c1]: filter k's channels j0..j1 are one
+			// contiguous run of W.
+			sc.wt = growF32(sc.wt, f.depth*nb)
+			buf := sc.wt[:f.depth*nb]
+			tapTransposeN(buf, j.k*nb, nb, j.w[j0*j.rs:], crs, j.k, nb, j.rs)
+			sgemmDirectA(1, f.m, nb, f.depth, f.rows, f.lda, false, buf, nb, 0, f.out[j0:], f.n)
+			continue
+		}
+		// B^T = W'[k0:k1][t][c] (+ bias column), as wtJob's k == 0 mode,
+		// with rows padded to whole cache lines so that the rearranging
+		// stores are aligned (the padding is never read).
+		ld := savedLd(j.kk)
+		sc.wt = growF32(sc.wt, nb*ld)
+		buf := sc.wt[:nb*ld]
+		tapTransposeN(buf, j.c, ld, j.w[j0*crs:j1*crs], crs, nb, j.c, j.rs)
+		if j.bias != nil {
+			for k := j0; k < j1; k++ {
+				buf[(k-j0)*ld+crs] = j.bias[k]
+			}
+		}
+		sgemmDirectA(1, f.m, nb, f.depth, f.rows, f.lda, true, buf, ld, 0, f.out[j0:], f.n)
+	}
+	putConvWork(sc)
+}
+
+// convFuseFloats bounds a fused block's rearranged weights (floats): with
+// the GEMM's packed panel and the lowered rows they stay in a 1 MB L2.
+var convFuseFloats = 96 << 10
+
+// fuseBlock is the block width of a fused product of depth d and n columns
+// on t threads: L2-sized, at least one register tile, and small enough to
+// give every thread a block.
+func fuseBlock(d, n, t int) int {
+	nr := cur.gemm.nr
+	fb := max(nr, convFuseFloats/max(d, 1)/nr*nr)
+	if t > 1 {
+		fb = min(fb, max(nr, (n+t*nr-1)/(t*nr)*nr))
+	}
+	return fb
+}
+
+// fuseOK reports whether a batch-1 pass with m output pixels, n output
+// channels and depth d runs fused. Each block's product is then the same
+// blocked in-place-A GEMM as the whole one restricted to its columns: its
+// blocks start at multiples of the register tile, no block is narrower than
+// min(n, fb) > skinnyMax and m > skinnyRowsMax (no skinny path), so every
+// tile and every depth slice, hence every result bit, is unchanged.
+func fuseOK(m, n, d int) bool {
+	return !convFuseOff && useDirectA() && m > skinnyRowsMax && n > skinnyMax && n > fuseBlock(d, n, 1)
+}
+
+// convFuseOff turns the fused batch-1 products off (tests: the result must
+// not change).
+var convFuseOff = false
+
+// fusedProduct runs pass p's product (one chunk of one image) by blocks of
+// output columns into c (m x n): see fuseJob.
+func (ws *convWork) fusedProduct(p *nhwcPass, rows []float32, lda, m, n int, c []float32) {
+	t := Threads()
+	if ws.serial {
+		t = 1
+	}
+	fb := fuseBlock(p.depth, n, t)
+	ws.wj = wtJob{c: p.s.C, rs: p.s.R * p.s.S, kk: p.depth, k: p.s.K, w: p.w, bias: p.bias,
+		fz: fuseJob{on: true, data: p.data, fb: fb, n: n, depth: p.depth, rows: rows, lda: lda, m: m, out: c}}
+	ws.run(max(1, n/fb), m*n*p.depth, &ws.wj)
+	ws.wj = wtJob{}
 }
 
 // nhwcGeom maps output pixels and taps to source pixels.
@@ -305,12 +407,19 @@ func (ws *convWork) forwardNHWC(s ConvShape, l ConvLayout, x, w, bias, y, save [
 	if bias != nil {
 		kk++
 	}
+	p := nhwcPass{s: s, src: x, depth: kk, ones: bias != nil, dst: y,
+		srcNHWC: l.In, dstNHWC: l.Out, save: save}
+	if s.N == 1 && fuseOK(s.OutH()*s.OutW(), s.K, kk) {
+		p.w, p.bias = w, bias
+		ws.nhwcBatch(p)
+		return
+	}
 	ws.wt = growF32(ws.wt, s.K*kk)
 	ws.wj = wtJob{c: s.C, rs: rs, kk: kk, w: w, bias: bias, dst: ws.wt}
 	ws.run(s.K, s.K*crs, &ws.wj)
 	ws.wj = wtJob{}
-	ws.nhwcBatch(nhwcPass{s: s, src: x, wt: ws.wt[:s.K*kk], depth: kk, ones: bias != nil, dst: y,
-		srcNHWC: l.In, dstNHWC: l.Out, save: save})
+	p.wt = ws.wt[:s.K*kk]
+	ws.nhwcBatch(p)
 }
 
 // backwardDataNHWC is ConvBackwardData for stride 1 as a convolution of dy:
@@ -327,6 +436,8 @@ func (ws *convWork) backwardDataNHWC(s ConvShape, l ConvLayout, dy, w, dx []floa
 		p.wtT = true
 		if rs == 1 {
 			p.wt = w[:s.K*s.C]
+		} else if s.N == 1 && fuseOK(s.H*s.W, s.C, rsk) {
+			p.w = w
 		} else {
 			ws.wt = growF32(ws.wt, s.K*crs)
 			ws.wj = wtJob{c: s.C, rs: rs, k: s.K, taps: true, w: w, dst: ws.wt}
@@ -369,8 +480,10 @@ type nhwcPass struct {
 	wt       []float32
 	depth    int
 	wtT      bool // wt is depth x outC (only with useDirectA; see dataTaps)
-	ones     bool // forward with bias: rows end in a 1
-	t        int  // batch groups (nhwcBatch)
+	// w (and bias) set, wt nil: the batch-1 product runs fused (fuseJob)
+	w, bias []float32
+	ones    bool // forward with bias: rows end in a 1
+	t       int  // batch groups (nhwcBatch)
 	// activations already channels-last: src is not transposed, and dst is
 	// written pixel-major as the product comes out
 	srcNHWC, dstNHWC bool
@@ -443,6 +556,16 @@ func (ws *convWork) nhwcRange(p *nhwcPass, n0, n1 int) {
 		}
 		rows := ws.lowerNHWCTo(g, p.src, c0, b, p.ones, p.srcNHWC, keep)
 		out := p.dst[c0*per : (c0+b)*per]
+		if p.w != nil {
+			if p.dstNHWC {
+				ws.fusedProduct(p, rows, lda, cols, outC, out)
+				continue
+			}
+			ws.mat = growF32(ws.mat, outC*cols)
+			ws.fusedProduct(p, rows, lda, cols, outC, ws.mat)
+			ws.toNCHW(ws.mat, out, b, outC, opix)
+			continue
+		}
 		transB, ldb := true, p.depth
 		if p.wtT {
 			transB, ldb = false, outC

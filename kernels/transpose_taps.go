@@ -11,28 +11,35 @@ package kernels
 // tapTranspose sets dst[t*ldd+i] = src[i*rs+t] for i < c, t < rs
 // (ldd >= c).
 func tapTranspose(dst []float32, ldd int, src []float32, c, rs int) {
-	if c == 0 || rs == 0 {
+	tapTransposeN(dst, ldd, 0, src, 0, 1, c, rs)
+}
+
+// tapTransposeN is tapTranspose for n filters: filter f reads src[f*sk:]
+// and writes dst[f*dk:] (the regions of different filters must not
+// overlap).
+func tapTransposeN(dst []float32, ldd, dk int, src []float32, sk, n, c, rs int) {
+	if n == 0 || c == 0 || rs == 0 {
 		return
 	}
-	_ = dst[(rs-1)*ldd+c-1]
-	_ = src[c*rs-1]
-	switch rs {
-	case 1:
-		copy(dst[:c], src[:c])
-		return
-	case 9:
-		i := 0
-		if fn := tap9Fn(); fn != nil && c >= 16 && ldd >= c {
-			b := c / 16
-			fn(&dst[0], ldd, &src[0], b, &tapTab[0])
-			i = b * 16
-		}
-		if i < c {
-			tapTransposeGo(dst[i:], ldd, src[i*rs:], c-i, rs)
-		}
-		return
+	_ = dst[(n-1)*dk+(rs-1)*ldd+c-1]
+	_ = src[(n-1)*sk+c*rs-1]
+	i := 0
+	if fn := tap9Fn(); rs == 9 && fn != nil && c >= 16 && ldd >= c {
+		b := c / 16
+		fn(&dst[0], ldd, dk, &src[0], sk, b, n, &tapTab[0])
+		i = b * 16
 	}
-	transposeTo(dst, ldd, src, rs, c, rs)
+	for f := 0; f < n && i < c; f++ {
+		d, s := dst[f*dk+i:], src[f*sk+i*rs:]
+		switch {
+		case rs == 1:
+			copy(d[:c-i], s[:c-i])
+		case rs == 9:
+			tapTransposeGo(d, ldd, s, c-i, rs)
+		default:
+			transposeTo(d, ldd, s, rs, c-i, rs)
+		}
+	}
 }
 
 // tapAddFast reports whether tapAdd has a direct kernel for rs taps on this

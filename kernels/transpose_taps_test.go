@@ -26,8 +26,10 @@ var tapShapesC = []int{1, 3, 15, 16, 17, 31, 32, 33, 64, 255, 256}
 var tapShapesRS = []int{1, 4, 9, 25}
 
 // TestTapTranspose checks every path against index-by-index moves, bit for
-// bit (the 1- and 9-tap kernels even for signalling NaNs), with padded destination rows and unaligned slices, and that nothing
-// outside the destination is written.
+// bit (the 1- and 9-tap kernels even for signalling NaNs), with padded
+// destination rows, one or several filters with gaps between them, and
+// unaligned slices, and that nothing outside the destination rows is
+// written.
 func TestTapTranspose(t *testing.T) {
 	old := Path()
 	defer UsePath(old)
@@ -41,34 +43,47 @@ func TestTapTranspose(t *testing.T) {
 			for _, rs := range tapShapesRS {
 				for _, pad := range []int{0, 5, 3 * c} { // ldd = c + pad
 					for _, off := range []int{0, 1, 3} {
-						ldd := c + pad
-						src := make([]float32, off+c*rs)[off:]
-						tapValues(rng, src)
-						buf := make([]float32, off+(rs-1)*ldd+c+7)
-						for i := range buf {
-							buf[i] = math.Float32frombits(sentinel)
-						}
-						dst := buf[off : off+(rs-1)*ldd+c]
-						tapTranspose(dst, ldd, src, c, rs)
-						name := fmt.Sprintf("%s c=%d rs=%d ldd=%d off=%d", p, c, rs, ldd, off)
-						for tt := 0; tt < rs; tt++ {
-							for i := 0; i < ldd && tt*ldd+i < len(dst); i++ {
-								got := math.Float32bits(dst[tt*ldd+i])
-								want := uint32(sentinel)
-								if i < c {
-									want = math.Float32bits(src[i*rs+tt])
-								}
-								// The general transposes (other rs) scale by 1,
-								// which quiets a signalling NaN.
-								quieted := i < c && rs != 1 && rs != 9 && got == want|0x00400000 && src[i*rs+tt] != src[i*rs+tt]
-								if got != want && !quieted {
-									t.Fatalf("%s: dst[%d][%d] = %#x, want %#x", name, tt, i, got, want)
+						for _, n := range []int{1, 3} {
+							ldd := c + pad
+							dk := (rs-1)*ldd + c + off // gap of off floats between filters
+							sk := c*rs + 2*off
+							src := make([]float32, off+(n-1)*sk+c*rs)[off:]
+							tapValues(rng, src)
+							buf := make([]float32, off+(n-1)*dk+(rs-1)*ldd+c+7)
+							for i := range buf {
+								buf[i] = math.Float32frombits(sentinel)
+							}
+							dst := buf[off : off+(n-1)*dk+(rs-1)*ldd+c]
+							if n == 1 {
+								tapTranspose(dst, ldd, src, c, rs)
+							} else {
+								tapTransposeN(dst, ldd, dk, src, sk, n, c, rs)
+							}
+							name := fmt.Sprintf("%s c=%d rs=%d ldd=%d off=%d n=%d", p, c, rs, ldd, off, n)
+							want := make([]uint32, len(dst))
+							for i := range want {
+								want[i] = sentinel
+							}
+							for f := 0; f < n; f++ {
+								for tt := 0; tt < rs; tt++ {
+									for i := 0; i < c; i++ {
+										want[f*dk+tt*ldd+i] = math.Float32bits(src[f*sk+i*rs+tt])
+									}
 								}
 							}
-						}
-						for i := off + len(dst); i < len(buf); i++ {
-							if math.Float32bits(buf[i]) != sentinel {
-								t.Fatalf("%s: wrote past the destination at %d", name, i-off)
+							for i, w := range want {
+								got := math.Float32bits(dst[i])
+								// The general transposes (other rs) scale by 1,
+								// which quiets a signalling NaN.
+								quieted := rs != 1 && rs != 9 && w != sentinel && got == w|0x00400000
+								if got != w && !quieted {
+									t.Fatalf("%s: dst[%d] = %#x, want %#x", name, i, got, w)
+								}
+							}
+							for i := off + len(dst); i < len(buf); i++ {
+								if math.Float32bits(buf[i]) != sentinel {
+									t.Fatalf("%s: wrote past the destination at %d", name, i-off)
+								}
 							}
 						}
 					}
@@ -273,6 +288,75 @@ func TestDataTapsSameBits(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestFusedSameBits checks that batch-1 channels-last forward and
+// backward-data passes give the same bits fused (weights rearranged and
+// multiplied block by block) as unfused, on every path, at 1 and 2
+// threads, with small blocks so that every shape has several.
+func TestFusedSameBits(t *testing.T) {
+	oldPath, oldTh, oldOff, oldFloats := Path(), Threads(), convFuseOff, convFuseFloats
+	defer func() { UsePath(oldPath); SetThreads(oldTh); convFuseOff = oldOff; convFuseFloats = oldFloats }()
+	rng := rand.New(rand.NewPCG(7, 8))
+	shapes := []ConvShape{
+		{N: 1, C: 256, H: 3, W: 3, K: 256, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 1, C: 128, H: 7, W: 7, K: 128, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 1, C: 33, H: 5, W: 4, K: 72, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 0},
+		{N: 1, C: 40, H: 6, W: 6, K: 41, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},
+		{N: 1, C: 16, H: 2, W: 2, K: 64, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 1, C: 48, H: 5, W: 5, K: 80, R: 5, S: 5, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2},
+		{N: 1, C: 64, H: 4, W: 4, K: 70, R: 1, S: 1, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+	}
+	for _, p := range Paths() {
+		if err := UsePath(p); err != nil {
+			t.Fatal(err)
+		}
+		for _, th := range []int{1, 2} {
+			SetThreads(th)
+			for _, floats := range []int{96 << 10, 2000} {
+				convFuseFloats = floats
+				for _, s := range shapes {
+					for _, l := range []ConvLayout{{In: true, Out: true}, {In: false, Out: true}, {In: true, Out: false}} {
+						x := make([]float32, s.xLen())
+						dy := make([]float32, s.yLen())
+						w := make([]float32, s.WeightLen())
+						bias := make([]float32, s.K)
+						for _, v := range [][]float32{x, dy, w, bias} {
+							for i := range v {
+								v[i] = float32(rng.NormFloat64())
+							}
+						}
+						name := fmt.Sprintf("%s threads=%d block floats=%d %+v %+v", p, th, floats, s, l)
+						for _, b := range [][]float32{bias, nil} {
+							y0, y1 := make([]float32, s.yLen()), make([]float32, s.yLen())
+							convFuseOff = true
+							ConvForwardLayout(s, l, x, w, b, y0)
+							convFuseOff = false
+							ConvForwardLayout(s, l, x, w, b, y1)
+							sameBits(t, name+" forward", y0, y1)
+						}
+						if s.StrideH == 1 {
+							dx0, dx1 := make([]float32, s.xLen()), make([]float32, s.xLen())
+							convFuseOff = true
+							ConvBackwardDataLayout(s, l, dy, w, dx0)
+							convFuseOff = false
+							ConvBackwardDataLayout(s, l, dy, w, dx1)
+							sameBits(t, name+" backward-data", dx0, dx1)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func sameBits(t *testing.T, name string, want, got []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+			t.Fatalf("%s: [%d] = %v fused, %v unfused", name, i, got[i], want[i])
 		}
 	}
 }

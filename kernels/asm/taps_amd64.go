@@ -2,15 +2,15 @@
 
 package asm
 
-// TapT9AVX512 sets dst[t*ldd+i] = src[i*9+t] for t < 9 and i < 16*blocks:
-// blocks of 16 filters' 3x3 taps rearranged from [channel][tap] to
-// [tap][channel]. Each block is 9 contiguous loads, two rounds of stride-3
-// de-interleaving by two-source permutes (9 = 3*3), and 9 stores. tab is
-// the index table TapTable builds. Needs AVX-512F. Pure moves: every bit is
-// kept.
+// TapT9AVX512 sets dst[f*dk+t*ldd+i] = src[f*sk+i*9+t] for f < n, t < 9
+// and i < 16*blocks: for each of n filters, blocks of 16 channels' 3x3
+// taps rearranged from [channel][tap] to [tap][channel]. Each block is 9
+// contiguous loads, two rounds of stride-3 de-interleaving by two-source
+// permutes (9 = 3*3), and 9 stores. tab is the index table TapTable
+// builds. Needs AVX-512F. Pure moves: every bit is kept.
 //
 //go:noescape
-func TapT9AVX512(dst *float32, ldd int, src *float32, blocks int, tab *int32)
+func TapT9AVX512(dst *float32, ldd, dk int, src *float32, sk, blocks, n int, tab *int32)
 
 // TapAdd9AVX512 sets dst[i*9+t] = dst[i*9+t] + src[t*lds+i] for t < 9 and
 // i < 16*blocks (the inverse rearrangement of TapT9AVX512 fused with the

@@ -32,20 +32,26 @@
 	VPERMI2PS d1, d0, c        \
 	VPERMPS   d2, Z23, K6, c
 
-// func TapT9AVX512(dst *float32, ldd int, src *float32, blocks int, tab *int32)
+// func TapT9AVX512(dst *float32, ldd, dk int, src *float32, sk, blocks, n int, tab *int32)
 //
-// Block: Z0-Z8 = 144 source floats f (f[9i+t] = filter i, tap t). Round 1
-// de-interleaves each third (Z0-2, Z3-5, Z6-8) by 3: s_j = f[3m+j]; round
-// 2 de-interleaves each s_j by 3: o_{3a+j}[i] = s_j[3i+a] = f[9i+3a+j].
-// s_j's thirds live in Z(9+3j)..Z(11+3j); o_t ends in Z(t). DI: row 0,
-// R10: row 3, R11: row 6, R8 = ldd*4.
-TEXT ·TapT9AVX512(SB), NOSPLIT, $0-40
-	MOVQ dst+0(FP), DI
+// For each of n filters (dst += dk, src += sk floats): blocks of 16
+// channels. Block: Z0-Z8 = 144 source floats f (f[9i+t] = channel i, tap
+// t). Round 1 de-interleaves each third (Z0-2, Z3-5, Z6-8) by 3:
+// s_j = f[3m+j]; round 2 de-interleaves each s_j by 3:
+// o_{3a+j}[i] = s_j[3i+a] = f[9i+3a+j]. s_j's thirds live in
+// Z(9+3j)..Z(11+3j); o_t ends in Z(t). DI: row 0, R10: row 3, R11: row 6,
+// R8 = ldd*4; BX, DX: the filter's dst and src; R12, R13: dk*4, sk*4.
+TEXT ·TapT9AVX512(SB), NOSPLIT, $0-64
+	MOVQ dst+0(FP), BX
 	MOVQ ldd+8(FP), R8
 	SHLQ $2, R8
-	MOVQ src+16(FP), SI
-	MOVQ blocks+24(FP), CX
-	MOVQ tab+32(FP), AX
+	MOVQ dk+16(FP), R12
+	SHLQ $2, R12
+	MOVQ src+24(FP), DX
+	MOVQ sk+32(FP), R13
+	SHLQ $2, R13
+	MOVQ n+48(FP), R14
+	MOVQ tab+56(FP), AX
 	VMOVUPS 0(AX), Z18
 	VMOVUPS 64(AX), Z19
 	VMOVUPS 128(AX), Z20
@@ -56,10 +62,18 @@ TEXT ·TapT9AVX512(SB), NOSPLIT, $0-40
 	KMOVW 772(AX), K2
 	KMOVW 776(AX), K3
 	LEAQ (R8)(R8*2), R9
-	LEAQ (DI)(R9*1), R10
-	LEAQ (R10)(R9*1), R11
+	MOVQ blocks+40(FP), CX
 	TESTQ CX, CX
 	JZ tdone
+	TESTQ R14, R14
+	JZ tdone
+
+tfilter:
+	MOVQ BX, DI
+	MOVQ DX, SI
+	LEAQ (DI)(R9*1), R10
+	LEAQ (R10)(R9*1), R11
+	MOVQ blocks+40(FP), CX
 
 tloop:
 	VMOVUPS 0(SI), Z0
@@ -92,6 +106,10 @@ tloop:
 	ADDQ $64, R11
 	DECQ CX
 	JNZ tloop
+	ADDQ R12, BX
+	ADDQ R13, DX
+	DECQ R14
+	JNZ tfilter
 
 tdone:
 	VZEROUPPER
