@@ -145,6 +145,13 @@ type fuseJob struct {
 	rows     []float32 // m x depth, row stride lda, read in place
 	lda, m   int
 	out      []float32 // m x n, row stride n
+	// weight gradient (wg): blocks of output channels (GEMM rows) of
+	// dW' = op(a) * rows (depth = pixels) are added to out (dw) through
+	// tapAdd while in L2; n is K, m the pixels.
+	wg     bool
+	a      []float32
+	transA bool
+	ldA    int
 }
 
 func (j *wtJob) runRange(lo, hi int) {
@@ -186,6 +193,21 @@ func (j *wtJob) fused(lo, hi int) {
 			j1 = f.n
 		}
 		nb := j1 - j0
+		if f.wg {
+			sc.dwt = growF32(sc.dwt, nb*crs)
+			buf := sc.dwt[:nb*crs]
+			var a []float32
+			if f.transA {
+				a = f.a[j0:]
+			} else {
+				a = f.a[j0*f.ldA:]
+			}
+			sgemmT(1, f.transA, false, nb, crs, f.m, 1, a, f.ldA, f.rows, f.lda, 0, buf, crs)
+			for k := j0; k < j1; k++ {
+				tapAdd(f.out[k*crs:(k+1)*crs], buf[(k-j0)*crs:(k-j0+1)*crs], j.c, j.c, j.rs)
+			}
+			continue
+		}
 		if f.data {
 			// B = W'[t][k][c0:c1]: filter k's channels j0..j1 are one
 			// contiguous run of W.
@@ -236,6 +258,29 @@ func fuseBlock(d, n, t int) int {
 // tile and every depth slice, hence every result bit, is unchanged.
 func fuseOK(m, n, d int) bool {
 	return !convFuseOff && useDirectA() && m > skinnyRowsMax && n > skinnyMax && n > fuseBlock(d, n, 1)
+}
+
+// wgFuseBlock is the block height (output channels, a multiple of the
+// register tile's rows above the skinny limit) of a fused batch-1 weight
+// gradient with crs columns and K rows on t threads.
+func wgFuseBlock(crs, k, t int) int {
+	mr := cur.gemm.mr
+	lo := (skinnyRowsMax/mr + 1) * mr
+	fb := max(lo, convFuseFloats/max(crs, 1)/mr*mr)
+	if t > 1 {
+		fb = min(fb, max(lo, (k+t*mr-1)/(t*mr)*mr))
+	}
+	return fb
+}
+
+// wgFuseOK reports whether a batch-1 weight gradient runs fused: its
+// product by blocks of rows is the whole one's restricted to them (blocks
+// start at multiples of the register tile and none is skinny), and each
+// block is added to dw by tapAdd while it is in L2 instead of going
+// through a K x CRS scratch.
+func wgFuseOK(s ConvShape) bool {
+	crs := s.C * s.R * s.S
+	return !convFuseOff && tapAddFast(s.R*s.S) && crs > skinnyMax && s.K > wgFuseBlock(crs, s.K, 1)
 }
 
 // convFuseOff turns the fused batch-1 products off (tests: the result must
@@ -658,6 +703,23 @@ func (ws *convWork) weightRows(s ConvShape, l ConvLayout, rows []float32, ld int
 	b := n1 - n0
 	cols := b * ohw
 	r := rows[n0*ohw*ld : n1*ohw*ld]
+	if b == 1 && wgFuseOK(s) {
+		f := fuseJob{on: true, wg: true, n: s.K, m: cols, rows: r, lda: ld, out: dw}
+		if l.Out {
+			f.a, f.transA, f.ldA = dy[n0*kohw:n1*kohw], true, s.K
+		} else {
+			f.a, f.ldA = ws.gatherDy(s, dy, n0, b), cols
+		}
+		t := Threads()
+		if ws.serial {
+			t = 1
+		}
+		f.fb = wgFuseBlock(crs, s.K, t)
+		ws.wj = wtJob{c: s.C, rs: rs, fz: f}
+		ws.run(max(1, s.K/f.fb), s.K*crs*cols, &ws.wj)
+		ws.wj = wtJob{}
+		return
+	}
 	ws.dwt = growF32(ws.dwt, s.K*crs)
 	if l.Out {
 		sgemmT(ws.nt(), true, false, s.K, crs, cols, 1, dy[n0*kohw:n1*kohw], s.K, r, ld, 0, ws.dwt, crs)
