@@ -124,7 +124,8 @@ func (ws *convWork) toNCHW(mat, dst []float32, nb, c, ohw int) {
 // channels (units) lo..hi, W'[k][t][c] = W[k][c][t] with row stride kk and
 // the bias in column c*rs; with taps, W'[t][k][c] = W[k][c][t] (k output
 // channels, units as before); otherwise it transposes W (k x crs) to
-// crs x k, a unit being 16 columns of W.
+// crs x k, a unit being 16 columns of W. With fz.on it runs a fused
+// batch-1 product instead (fuseJob).
 type wtJob struct {
 	c, rs, kk int
 	k, crs    int
@@ -517,7 +518,9 @@ func dataTaps(s ConvShape) bool {
 var convDataTapsOff = false
 
 // nhwcPass is a channels-last forward (data false) or backward-data product
-// with its weights already rearranged: wt is outC x depth.
+// with its weights already rearranged (wt is outC x depth, or depth x outC
+// with wtT), or, with w set, rearranged block by block as the batch-1
+// product goes (fuseJob).
 type nhwcPass struct {
 	s        ConvShape
 	data     bool
