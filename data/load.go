@@ -46,15 +46,28 @@ type LoadOptions struct {
 	Channels int     // 3: repeat grayscale to RGB; 0: keep the file's channels
 	TestFrac float64 // share of all data in the test (analysis) split; default 0.4, or 0.2 when the input has only a train split
 	ValFrac  float64 // when the input has no val split: share of the remaining train data taken as val; default 0.1
+	// Positive names the class folders with task label 1; required for an
+	// image folder (see ReadImageDir), rejected for other inputs.
+	Positive []string
 }
 
-// Load reads a MedMNIST .npz file or a directory of IDX files and builds
-// the binary task's train/val/test splits with the test split enlarged to
+// Load reads a MedMNIST .npz file, a directory of IDX files or an image
+// folder (a directory of class folders, see ReadImageDir) and builds the
+// binary task's train/val/test splits with the test split enlarged to
 // TestFrac of all data (see TestFractions), as the paper does.
 func Load(path string, opt LoadOptions) (*Splits, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("data: %v", err)
+	}
+	if st.IsDir() && isImageDir(path) {
+		if opt.Task != "" && opt.Task != "auto" && opt.Task != ImageTaskName {
+			return nil, fmt.Errorf("data %s: an image folder's task is set by its positive classes, not task %q", path, opt.Task)
+		}
+		return LoadImageDir(path, opt)
+	}
+	if len(opt.Positive) > 0 {
+		return nil, fmt.Errorf("data %s: positive classes (--positive) are only for image folders; this input's task is set with --task", path)
 	}
 	var raw *RawSplits
 	switch {
@@ -63,7 +76,7 @@ func Load(path string, opt LoadOptions) (*Splits, error) {
 	case strings.HasSuffix(strings.ToLower(path), ".npz") || isZip(path):
 		raw, err = ReadNPZ(path)
 	default:
-		return nil, fmt.Errorf("data %s: not a .npz file or a directory of IDX files", path)
+		return nil, fmt.Errorf("data %s: not a .npz file, a directory of IDX files or an image folder", path)
 	}
 	if err != nil {
 		return nil, err
@@ -88,6 +101,13 @@ func Build(raw *RawSplits, opt LoadOptions) (*Splits, error) {
 	if err != nil {
 		return nil, err
 	}
+	return build(raw, task, opt, nil)
+}
+
+// build is Build for a known task; files, when given, holds each split's
+// example files for their Origins.
+func build(raw *RawSplits, task Task, opt LoadOptions, files map[string][]string) (*Splits, error) {
+	var err error
 	var sets [3]*Set
 	for i, r := range []*Raw{raw.Train, raw.Val, raw.Test} {
 		if r == nil {
@@ -95,6 +115,14 @@ func Build(raw *RawSplits, opt LoadOptions) (*Splits, error) {
 		}
 		if sets[i], err = toSet(r, task, raw.Path); err != nil {
 			return nil, err
+		}
+		if f := files[r.Split]; f != nil {
+			if len(f) != r.N {
+				return nil, fmt.Errorf("data %s: %d files for %d %s examples", raw.Path, len(f), r.N, r.Split)
+			}
+			for j := range f {
+				sets[i].Source[j].File = f[j]
+			}
 		}
 		if r.Planted != nil {
 			sets[i].Planted = r.Planted

@@ -403,7 +403,7 @@ func TestWriteNPZRoundTrip(t *testing.T) {
 	}
 	// Gray sets are written as N x H x W and come back as one channel.
 	gs := &Set{N: 2, C: 1, H: 2, W: 2, Images: []uint8{1, 2, 3, 4, 5, 6, 7, 8}, Labels: []int32{1, 0},
-		Meta: []int32{6, 3}, Source: []Origin{{"train", 0}, {"train", 1}}}
+		Meta: []int32{6, 3}, Source: []Origin{{Split: "train", Index: 0}, {Split: "train", Index: 1}}}
 	p = filepath.Join(dir, "gray.npz")
 	if err := WriteNPZ(p, &Splits{Train: gs}); err != nil {
 		t.Fatal(err)

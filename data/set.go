@@ -7,10 +7,13 @@ import (
 )
 
 // Origin says where an example came from in the input: the file's split
-// ("train", "val", "test", or "synth") and its index within that split.
+// ("train", "val", "test", or "synth") and its index within that split,
+// and for an image folder the image's file (slash-separated, relative to
+// the folder).
 type Origin struct {
 	Split string
 	Index int
+	File  string
 }
 
 // Set is an in-memory image set ready for a model: uint8 images in

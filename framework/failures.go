@@ -5,9 +5,10 @@ import "fmt"
 // Case is one evaluated unit of the analysis set: an image for
 // classification, an object (a catheter or a false alarm) for detection.
 type Case struct {
-	Index       int     `json:"index"`        // position in the analysis set
-	Source      string  `json:"source"`       // where it came from in the input: file split
-	SourceIndex int     `json:"source_index"` // and index there
+	Index       int     `json:"index"`                 // position in the analysis set
+	Source      string  `json:"source"`                // where it came from in the input: file split
+	SourceIndex int     `json:"source_index"`          // and index there
+	SourceFile  string  `json:"source_file,omitempty"` // the image's file when the input has files
 	Label       int32   `json:"label"`
 	Pred        int32   `json:"pred"`
 	Confidence  float32 `json:"confidence"`

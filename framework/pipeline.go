@@ -35,7 +35,7 @@ func EvaluateClassifier(c *Classifier, s *data.Set, metaName string) (*Evaluatio
 	for i := 0; i < s.N; i++ {
 		cs := Case{Index: i, Label: s.Labels[i], Pred: pred[i], Confidence: conf[i], Correct: pred[i] == s.Labels[i], Planted: -1}
 		if s.Source != nil {
-			cs.Source, cs.SourceIndex = s.Source[i].Split, s.Source[i].Index
+			cs.Source, cs.SourceIndex, cs.SourceFile = s.Source[i].Split, s.Source[i].Index, s.Source[i].File
 		}
 		if e.Meta != nil {
 			cs.Meta = []int32{s.Meta[i]}

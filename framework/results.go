@@ -66,9 +66,19 @@ func ReadResults(path string) (*Results, error) {
 }
 
 // WriteTypesCSV writes one row per failure with its origin, labels,
-// metadata, planted type and, for every method, its type and split.
+// metadata, planted type and, for every method, its type and split. A
+// source_file column follows source_index only when the input has files
+// (an image folder), so other inputs keep their columns as they were.
 func WriteTypesCSV(path string, e *Evaluation, labelNames, planted []string, methods []*MethodResult) error {
-	head := []string{"index", "source_split", "source_index", "label", "prediction", "confidence"}
+	withFiles := false
+	for _, c := range e.Cases {
+		withFiles = withFiles || c.SourceFile != ""
+	}
+	head := []string{"index", "source_split", "source_index"}
+	if withFiles {
+		head = append(head, "source_file")
+	}
+	head = append(head, "label", "prediction", "confidence")
 	for _, f := range e.Meta {
 		head = append(head, f.Name)
 	}
@@ -96,8 +106,11 @@ func WriteTypesCSV(path string, e *Evaluation, labelNames, planted []string, met
 	rows := [][]string{head}
 	for _, ci := range e.F {
 		c := e.Cases[ci]
-		row := []string{strconv.Itoa(c.Index), c.Source, strconv.Itoa(c.SourceIndex),
-			name(labelNames, c.Label), name(labelNames, c.Pred), strconv.FormatFloat(float64(c.Confidence), 'f', 4, 32)}
+		row := []string{strconv.Itoa(c.Index), c.Source, strconv.Itoa(c.SourceIndex)}
+		if withFiles {
+			row = append(row, c.SourceFile)
+		}
+		row = append(row, name(labelNames, c.Label), name(labelNames, c.Pred), strconv.FormatFloat(float64(c.Confidence), 'f', 4, 32))
 		for i, f := range e.Meta {
 			row = append(row, metaName(f, c.Meta[i]))
 		}

@@ -117,12 +117,13 @@ func runAnalyze(args []string) error {
 	if taskIs(args, "ice") {
 		return runAnalyzeICE(args) // catheter detection: cmd/remedy/ice.go
 	}
-	fs := newFlags("analyze", "--model FILE --data FILE.npz|DIR|synth --out DIR [flags]",
+	fs := newFlags("analyze", "--model FILE --data FILE.npz|DIR|synth [--positive A,B] --out DIR [flags]",
 		"Finds the model's failure types on the data's analysis (test) split with each method, fine-tunes one\nmodel per type under the Compatibility constraint and scores Learnability and Independence.\nWrites DIR/results.json, DIR/types.csv, DIR/report.md and figures; rerunning resumes.")
 	var a analysisFlags
 	a.add(fs)
 	modelPath := fs.String("model", "", "model file (safetensors)")
-	dataPath := fs.String("data", "", "MedMNIST .npz, directory of IDX files, or synth[:N]")
+	dataPath := fs.String("data", "", dataHelp)
+	positive := fs.String("positive", "", positiveHelp)
 	task := fs.String("task", "auto", "binary task: pathmnist, fashion or auto")
 	out := fs.String("out", "", "output directory")
 	fs.StringVar(&a.methods, "method", "all", "gradient, feature, random, fpfn, metadata, a comma-separated list, or all")
@@ -140,7 +141,7 @@ func runAnalyze(args []string) error {
 	if err != nil {
 		return err
 	}
-	sp, err := loadData(*dataPath, *task, a.seed)
+	sp, err := loadData(*dataPath, *task, a.seed, *positive)
 	if err != nil {
 		return err
 	}
@@ -199,12 +200,13 @@ func runRepair(args []string) error {
 	if taskIs(args, "ice") {
 		return runRepairICE(args)
 	}
-	fs := newFlags("repair", "--model FILE --data FILE.npz|DIR|synth --types DIR --out DIR [flags]",
+	fs := newFlags("repair", "--model FILE --data FILE.npz|DIR|synth [--positive A,B] --types DIR --out DIR [flags]",
 		"Repairs the model on the failure types of an analysis (DIR from remedy analyze) with each Phase II\nmethod and reports accuracy on every type, on the correct cases and on the whole test set.")
 	var a analysisFlags
 	a.add(fs)
 	modelPath := fs.String("model", "", "model file (safetensors)")
-	dataPath := fs.String("data", "", "MedMNIST .npz, directory of IDX files, or synth[:N]")
+	dataPath := fs.String("data", "", dataHelp)
+	positive := fs.String("positive", "", positiveHelp)
 	task := fs.String("task", "auto", "binary task: pathmnist, fashion or auto")
 	typesDir := fs.String("types", "", "analysis directory (results.json and types.csv)")
 	method := fs.String("method", "gradient", "whose types to repair")
@@ -228,7 +230,7 @@ func runRepair(args []string) error {
 	if err != nil {
 		return err
 	}
-	sp, err := loadData(*dataPath, *task, r.Seed)
+	sp, err := loadData(*dataPath, *task, r.Seed, *positive)
 	if err != nil {
 		return err
 	}

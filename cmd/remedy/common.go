@@ -34,13 +34,29 @@ func setThreads(n int) {
 // synthName is the --data value of the embedded synthetic tissue set.
 const synthName = "synth"
 
-// loadData reads --data: a MedMNIST .npz, a directory of IDX files, or
+// dataHelp describes --data for the classification commands.
+const dataHelp = "MedMNIST .npz, directory of IDX files, image folder (DIR/<class>/*.png|jpg, or DIR/train/<class>/..., with --positive), or synth[:N]"
+
+// positiveHelp describes --positive.
+const positiveHelp = "image folders only: comma-separated class folder names with task label 1 (required there)"
+
+// loadData reads --data: a MedMNIST .npz, a directory of IDX files, an
+// image folder (positive: its comma-separated positive class folders) or
 // "synth" (the embedded synthetic tissue set, generated from the seed).
-func loadData(path, task string, seed uint64) (*data.Splits, error) {
+func loadData(path, task string, seed uint64, positive string) (*data.Splits, error) {
 	if path == "" {
-		return nil, fmt.Errorf("--data is required (a MedMNIST .npz, a directory of IDX files, or %q)", synthName)
+		return nil, fmt.Errorf("--data is required (a MedMNIST .npz, a directory of IDX files, an image folder, or %q)", synthName)
+	}
+	var pos []string
+	for _, p := range strings.Split(positive, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			pos = append(pos, p)
+		}
 	}
 	if path == synthName || strings.HasPrefix(path, synthName+":") {
+		if len(pos) > 0 {
+			return nil, fmt.Errorf("--positive is only for image folders, not --data %s", path)
+		}
 		n := 20000
 		if rest, ok := strings.CutPrefix(path, synthName+":"); ok {
 			if _, err := fmt.Sscan(rest, &n); err != nil || n < 100 {
@@ -49,7 +65,7 @@ func loadData(path, task string, seed uint64) (*data.Splits, error) {
 		}
 		return data.SynthTissue(n, seed), nil
 	}
-	return data.Load(path, data.LoadOptions{Task: task, Seed: seed, Channels: 3})
+	return data.Load(path, data.LoadOptions{Task: task, Seed: seed, Channels: 3, Positive: pos})
 }
 
 // newModel is the classifier architecture remedy trains and analyses.

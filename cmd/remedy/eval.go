@@ -11,10 +11,11 @@ func init() {
 }
 
 func runEval(args []string) error {
-	fs := newFlags("eval", "--model FILE --data FILE.npz|DIR|synth [flags]",
+	fs := newFlags("eval", "--model FILE --data FILE.npz|DIR|synth [--positive A,B] [flags]",
 		"Prints the model's accuracy and confusion matrix on the data's test (analysis) split.")
 	modelPath := fs.String("model", "", "model file (safetensors)")
-	dataPath := fs.String("data", "", "MedMNIST .npz, directory of IDX files, or synth[:N]")
+	dataPath := fs.String("data", "", dataHelp)
+	positive := fs.String("positive", "", positiveHelp)
 	task := fs.String("task", "auto", "binary task: pathmnist, fashion or auto")
 	seed := fs.Uint64("seed", 0, "seed of the splits (use the one the model was trained with)")
 	threads := fs.Int("threads", 0, "kernel threads (0 = all cores)")
@@ -26,7 +27,7 @@ func runEval(args []string) error {
 	if err != nil {
 		return err
 	}
-	sp, err := loadData(*dataPath, *task, *seed)
+	sp, err := loadData(*dataPath, *task, *seed, *positive)
 	if err != nil {
 		return err
 	}

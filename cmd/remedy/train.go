@@ -19,9 +19,10 @@ func runTrain(args []string) error {
 	if taskIs(args, "ice") {
 		return runTrainICE(args) // the catheter detector: cmd/remedy/ice.go
 	}
-	fs := newFlags("train", "--data FILE.npz|DIR|synth --out DIR [flags]",
+	fs := newFlags("train", "--data FILE.npz|DIR|synth [--positive A,B] --out DIR [flags]",
 		"Trains the paper's VGG classifier with Adam and early stopping on validation accuracy.\nWrites DIR/model.safetensors (the best epoch, saved as soon as it is found) and DIR/metrics.json.")
-	dataPath := fs.String("data", "", "MedMNIST .npz, directory of IDX files, or synth[:N] (embedded synthetic tissue set)")
+	dataPath := fs.String("data", "", dataHelp)
+	positive := fs.String("positive", "", positiveHelp)
 	task := fs.String("task", "auto", "binary task: pathmnist, fashion or auto; ice trains the catheter detector on simulated ICE frames (see --task ice --help)")
 	out := fs.String("out", "", "output directory")
 	epochs := fs.Int("epochs", 10, "maximum epochs")
@@ -41,7 +42,7 @@ func runTrain(args []string) error {
 		return fmt.Errorf("--epochs, --batch and --lr must be positive")
 	}
 	setThreads(*threads)
-	sp, err := loadData(*dataPath, *task, *seed)
+	sp, err := loadData(*dataPath, *task, *seed, *positive)
 	if err != nil {
 		return err
 	}
@@ -53,6 +54,9 @@ func runTrain(args []string) error {
 	m := nn.NewBPVGG(*seed)
 	modelPath := filepath.Join(*out, "model.safetensors")
 	meta := map[string]string{"arch": "bpvgg", "data": *dataPath, "task": sp.Task, "remedy": version}
+	if *positive != "" {
+		meta["positive"] = *positive
+	}
 	tm, err := framework.TrainClassifier(m, sp.Train, sp.Val, framework.TrainOptions{
 		Epochs: *epochs, Batch: *batch, LR: *lr, Seed: *seed, Patience: *patience, ClipNorm: *clip,
 		Stop: interrupted(), Progress: os.Stderr,
