@@ -39,9 +39,32 @@ func isImageDir(dir string) bool {
 		if strings.Contains(e.Name(), "images-idx") {
 			return false
 		}
-		sub = sub || (e.IsDir() && !hidden(e.Name()))
+		sub = sub || (isDir(dir, e) && !hidden(e.Name()))
 	}
 	return sub
+}
+
+// isDir follows a symbolic link to see whether an entry is a folder.
+func isDir(dir string, e os.DirEntry) bool {
+	if e.Type()&os.ModeSymlink == 0 {
+		return e.IsDir()
+	}
+	st, err := os.Stat(filepath.Join(dir, e.Name()))
+	return err == nil && st.IsDir()
+}
+
+// hasImageFiles reports whether dir itself holds PNG/JPEG files.
+func hasImageFiles(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if !e.IsDir() && !hidden(e.Name()) && isImageFile(e.Name()) {
+			return true
+		}
+	}
+	return false
 }
 
 func hidden(name string) bool { return strings.HasPrefix(name, ".") }
@@ -62,7 +85,7 @@ func visibleDirs(dir string) (dirs []string, other int, err error) {
 		return nil, 0, fmt.Errorf("data %s: %v", dir, err)
 	}
 	for _, e := range ents {
-		if e.IsDir() && !hidden(e.Name()) {
+		if isDir(dir, e) && !hidden(e.Name()) {
 			dirs = append(dirs, e.Name())
 		} else {
 			other++
@@ -135,7 +158,7 @@ func ReadImageDir(dir string) (*ImageDir, error) {
 			n := 0
 			for _, e := range ents { // sorted by name
 				name := e.Name()
-				if e.IsDir() || hidden(name) || !isImageFile(name) {
+				if isDir(cdir, e) || hidden(name) || !isImageFile(name) {
 					out.Skipped++
 					continue
 				}

@@ -94,6 +94,23 @@ func TestImageDirFlatPixels(t *testing.T) {
 	}
 }
 
+// A symbolic link to a class folder counts as a class.
+func TestImageDirSymlinkClass(t *testing.T) {
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	writeImg(t, filepath.Join(dir, "a", "x.png"), rgbImg(0), false)
+	writeImg(t, filepath.Join(elsewhere, "b", "y.png"), rgbImg(1), false)
+	if err := os.Symlink(filepath.Join(elsewhere, "b"), filepath.Join(dir, "b")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	d, err := ReadImageDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.Classes, []string{"a", "b"}) || !slices.Equal(d.Files["train"], []string{"a/x.png", "b/y.png"}) {
+		t.Fatalf("classes %v files %v", d.Classes, d.Files["train"])
+	}
+}
+
 func TestImageDirFormats(t *testing.T) {
 	px := func(t *testing.T, img image.Image, asJPEG bool) ([]uint8, int) {
 		dir := t.TempDir()
@@ -219,6 +236,14 @@ func TestImageDirErrors(t *testing.T) {
 		png.Encode(&b, rgbImg(0))
 		os.WriteFile(filepath.Join(dir, "b", "cut.png"), b.Bytes()[:b.Len()-20], 0o644)
 		check(t, dir, filepath.Join(dir, "b", "cut.png"))
+	})
+	t.Run("images without class folders", func(t *testing.T) {
+		dir := t.TempDir()
+		writeImg(t, filepath.Join(dir, "x.png"), rgbImg(0), false)
+		_, err := Load(dir, LoadOptions{Positive: []string{"a"}})
+		if err == nil || !strings.Contains(err.Error(), "class folders") {
+			t.Fatalf("flat images: %v", err)
+		}
 	})
 	t.Run("empty", func(t *testing.T) {
 		check(t, t.TempDir(), "no class folders")

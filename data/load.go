@@ -66,6 +66,11 @@ func Load(path string, opt LoadOptions) (*Splits, error) {
 		}
 		return LoadImageDir(path, opt)
 	}
+	if st.IsDir() && hasImageFiles(path) {
+		if _, err := ReadIDXDir(path); err != nil {
+			return nil, fmt.Errorf("data %s: has images but no class folders: they must sit in DIR/<class>/ (or DIR/train/<class>/)", path)
+		}
+	}
 	if len(opt.Positive) > 0 {
 		return nil, fmt.Errorf("data %s: positive classes (--positive) are only for image folders; this input's task is set with --task", path)
 	}
