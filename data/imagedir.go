@@ -95,6 +95,31 @@ func visibleDirs(dir string) (dirs []string, other int, err error) {
 	return dirs, other, nil
 }
 
+// imageLayout finds an image folder's splits: split -> folder relative to
+// dir ("" for the flat layout, where everything is train), and counts the
+// entries beside them that are not folders.
+func imageLayout(dir string) (splits map[string]string, other int, err error) {
+	top, other, err := visibleDirs(dir)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(top) == 0 {
+		return nil, 0, fmt.Errorf("data %s: no class folders (want DIR/<class>/*.png or DIR/train/<class>/...)", dir)
+	}
+	// Split layout when DIR/train holds folders.
+	if sub, _, err := visibleDirs(filepath.Join(dir, "train")); err != nil || len(sub) == 0 || !contains(top, "train") {
+		return map[string]string{"train": ""}, other, nil
+	}
+	splits = map[string]string{}
+	for _, name := range top {
+		if !contains(splitDirs, name) {
+			return nil, 0, fmt.Errorf("data %s: has split folders (train/) and also %s/: only train, val and test may sit beside train/", dir, name)
+		}
+		splits[name] = name
+	}
+	return splits, other, nil
+}
+
 // ReadImageDir reads DIR/<class>/*.png|jpg|jpeg, or the same under
 // DIR/train, and optionally DIR/val and DIR/test. Class names are the
 // folder names, sorted; every split must have the same classes. All images
@@ -102,25 +127,11 @@ func visibleDirs(dir string) (dirs []string, other int, err error) {
 // (alpha dropped, 16-bit samples scaled to 8 bits), and a folder mixing
 // both loads as RGB.
 func ReadImageDir(dir string) (*ImageDir, error) {
-	top, other, err := visibleDirs(dir)
+	splits, other, err := imageLayout(dir)
 	if err != nil {
 		return nil, err
 	}
-	if len(top) == 0 {
-		return nil, fmt.Errorf("data %s: no class folders (want DIR/<class>/*.png or DIR/train/<class>/...)", dir)
-	}
 	out := &ImageDir{Raw: &RawSplits{Path: dir}, Files: map[string][]string{}, Skipped: other}
-	// Split layout when DIR/train holds folders.
-	splits := map[string]string{"train": ""} // split -> folder relative to dir
-	if sub, _, err := visibleDirs(filepath.Join(dir, "train")); err == nil && len(sub) > 0 && contains(top, "train") {
-		splits = map[string]string{}
-		for _, name := range top {
-			if !contains(splitDirs, name) {
-				return nil, fmt.Errorf("data %s: has split folders (train/) and also %s/: only train, val and test may sit beside train/", dir, name)
-			}
-			splits[name] = name
-		}
-	}
 	var classes []string
 	var ref *imgShape
 	decoded := map[string][][]uint8{}
@@ -391,6 +402,14 @@ func ImageTask(dir string, classes, positive []string) (Task, error) {
 // binary task's splits like Load, with each example's file kept in its
 // Origin.
 func LoadImageDir(dir string, opt LoadOptions) (*Splits, error) {
+	// Check the positive classes before decoding every image.
+	if splits, _, err := imageLayout(dir); err == nil {
+		if classes, _, err := visibleDirs(filepath.Join(dir, splits["train"])); err == nil && len(classes) >= 2 {
+			if _, err := ImageTask(dir, classes, opt.Positive); err != nil {
+				return nil, err
+			}
+		}
+	}
 	d, err := ReadImageDir(dir)
 	if err != nil {
 		return nil, err

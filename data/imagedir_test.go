@@ -403,6 +403,14 @@ func TestImageDirPositive(t *testing.T) {
 			}
 		}
 	}
+	// The positive classes are checked before any image is decoded.
+	writeImg(t, filepath.Join(dir, "c", "odd.png"), image.NewGray(image.Rect(0, 0, 5, 5)), false)
+	if _, err := load("x"); err == nil || !strings.Contains(err.Error(), `"x"`) {
+		t.Fatalf("unknown class with a bad image: %v", err)
+	}
+	if _, err := load("a"); err == nil || !strings.Contains(err.Error(), "odd.png") {
+		t.Fatalf("bad image: %v", err)
+	}
 	// Other inputs refuse positive classes.
 	npz := filepath.Join(t.TempDir(), "x.npz")
 	gs := &Set{N: 2, C: 1, H: 2, W: 2, Images: make([]uint8, 8), Labels: []int32{1, 0}, Meta: []int32{6, 3},
