@@ -137,12 +137,15 @@ func runAnalyze(args []string) error {
 	if err != nil {
 		return err
 	}
-	m, _, err := loadModel(*modelPath)
+	m, meta, err := loadModel(*modelPath)
 	if err != nil {
 		return err
 	}
 	sp, err := loadData(*dataPath, *task, a.seed, *positive)
 	if err != nil {
+		return err
+	}
+	if err := checkModelTask(*modelPath, meta, sp, *positive); err != nil {
 		return err
 	}
 	job, err := classificationJob(m, sp, cfg, *out, *dataPath, *modelPath)
@@ -232,6 +235,9 @@ func runRepair(args []string) error {
 	}
 	sp, err := loadData(*dataPath, *task, r.Seed, *positive)
 	if err != nil {
+		return err
+	}
+	if err := checkModelTask(*modelPath, meta, sp, *positive); err != nil {
 		return err
 	}
 	job, err := classificationJob(m, sp, cfg, *out, *dataPath, *modelPath)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 
 	"remedy/data"
@@ -66,6 +67,32 @@ func loadData(path, task string, seed uint64, positive string) (*data.Splits, er
 		return data.SynthTissue(n, seed), nil
 	}
 	return data.Load(path, data.LoadOptions{Task: task, Seed: seed, Channels: 3, Positive: pos})
+}
+
+// checkModelTask refuses a model trained for another binary task than the
+// data's: its labels would mean something else and every figure would be
+// silently wrong. Models whose file does not record the task pass.
+func checkModelTask(modelPath string, meta map[string]string, sp *data.Splits, positive string) error {
+	if t := meta["task"]; t != "" && sp.Task != "" && t != sp.Task {
+		return fmt.Errorf("model %s was trained for task %s, but the data is task %s", modelPath, t, sp.Task)
+	}
+	if sp.Task != "images" {
+		return nil
+	}
+	norm := func(s string) string {
+		var out []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		slices.Sort(out)
+		return strings.Join(slices.Compact(out), ",")
+	}
+	if was, ok := meta["positive"]; ok && norm(was) != norm(positive) {
+		return fmt.Errorf("model %s was trained with --positive %s, this run has --positive %s: the labels would differ", modelPath, was, positive)
+	}
+	return nil
 }
 
 // newModel is the classifier architecture remedy trains and analyses.

@@ -23,12 +23,15 @@ func runEval(args []string) error {
 		return err
 	}
 	setThreads(*threads)
-	m, _, err := loadModel(*modelPath)
+	m, meta, err := loadModel(*modelPath)
 	if err != nil {
 		return err
 	}
 	sp, err := loadData(*dataPath, *task, *seed, *positive)
 	if err != nil {
+		return err
+	}
+	if err := checkModelTask(*modelPath, meta, sp, *positive); err != nil {
 		return err
 	}
 	acc, pred, err := framework.Accuracy(m, sp.Test)

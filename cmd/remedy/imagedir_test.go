@@ -55,7 +55,13 @@ func TestImageFolderCommands(t *testing.T) {
 	m := readJSON(t, filepath.Join(train, "metrics.json"))
 	require.Equal(t, "images", m["task"])
 	model := filepath.Join(train, "model.safetensors")
-	require.NoError(t, runEval([]string{"--model", model, "--data", imgs, "--positive", "lesion,tumour", "--threads", "1"}))
+	require.NoError(t, runEval([]string{"--model", model, "--data", imgs, "--positive", "tumour, lesion", "--threads", "1"}))
+	// Another positive set, or another task's data, would relabel the
+	// cases under the model: refused, naming both.
+	err = runEval([]string{"--model", model, "--data", imgs, "--positive", "tumour", "--threads", "1"})
+	require.ErrorContains(t, err, "trained with --positive lesion,tumour, this run has --positive tumour")
+	err = runEval([]string{"--model", model, "--data", "synth:300", "--threads", "1"})
+	require.ErrorContains(t, err, "trained for task images, but the data is task synth")
 
 	an := filepath.Join(dir, "analysis")
 	require.NoError(t, runAnalyze([]string{"--model", model, "--data", imgs, "--positive", "lesion,tumour", "--out", an,
