@@ -310,28 +310,11 @@ func toHWC(img image.Image) ([]uint8, int) {
 		}
 		return out, 1
 	case *image.RGBA:
-		if !m.Opaque() {
-			break // premultiplied: the general path below undoes it
+		if m.Opaque() { // else premultiplied: the general path below undoes it
+			return dropAlpha(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h), 3
 		}
-		out := make([]uint8, 0, 3*w*h)
-		for y := 0; y < h; y++ {
-			o := m.PixOffset(b.Min.X, b.Min.Y+y)
-			for x := 0; x < w; x++ {
-				p := m.Pix[o+4*x:]
-				out = append(out, p[0], p[1], p[2])
-			}
-		}
-		return out, 3
 	case *image.NRGBA:
-		out := make([]uint8, 0, 3*w*h)
-		for y := 0; y < h; y++ {
-			o := m.PixOffset(b.Min.X, b.Min.Y+y)
-			for x := 0; x < w; x++ {
-				p := m.Pix[o+4*x:]
-				out = append(out, p[0], p[1], p[2])
-			}
-		}
-		return out, 3
+		return dropAlpha(m.Pix, m.Stride, m.PixOffset(b.Min.X, b.Min.Y), w, h), 3
 	}
 	out := make([]uint8, 0, 3*w*h)
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -341,6 +324,18 @@ func toHWC(img image.Image) ([]uint8, int) {
 		}
 	}
 	return out, 3
+}
+
+// dropAlpha copies the RGB of w x h 4-byte pixels starting at off.
+func dropAlpha(pix []uint8, stride, off, w, h int) []uint8 {
+	out := make([]uint8, 0, 3*w*h)
+	for y := 0; y < h; y++ {
+		row := pix[off+y*stride:]
+		for x := 0; x < w; x++ {
+			out = append(out, row[4*x], row[4*x+1], row[4*x+2])
+		}
+	}
+	return out
 }
 
 // straight returns a colour's 8-bit R, G, B without alpha premultiplication.

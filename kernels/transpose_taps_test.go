@@ -292,23 +292,12 @@ func TestDataTapsSameBits(t *testing.T) {
 	}
 }
 
-// TestFusedSameBits checks that batch-1 channels-last forward and
-// backward-data passes give the same bits fused (weights rearranged and
-// multiplied block by block) as unfused, on every path, at 1 and 2
-// threads, with small blocks so that every shape has several.
-func TestFusedSameBits(t *testing.T) {
+// forFuseCases runs check for every shape in every channels-last layout,
+// on every path, at 1 and 2 threads, with the real block size and a small
+// one (so that every shape has several blocks), restoring the settings.
+func forFuseCases(t *testing.T, shapes []ConvShape, check func(name string, s ConvShape, l ConvLayout)) {
 	oldPath, oldTh, oldOff, oldFloats := Path(), Threads(), convFuseOff, convFuseFloats
 	defer func() { UsePath(oldPath); SetThreads(oldTh); convFuseOff = oldOff; convFuseFloats = oldFloats }()
-	rng := rand.New(rand.NewPCG(7, 8))
-	shapes := []ConvShape{
-		{N: 1, C: 256, H: 3, W: 3, K: 256, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
-		{N: 1, C: 128, H: 7, W: 7, K: 128, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
-		{N: 1, C: 33, H: 5, W: 4, K: 72, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 0},
-		{N: 1, C: 40, H: 6, W: 6, K: 41, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},
-		{N: 1, C: 16, H: 2, W: 2, K: 64, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
-		{N: 1, C: 48, H: 5, W: 5, K: 80, R: 5, S: 5, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2},
-		{N: 1, C: 64, H: 4, W: 4, K: 70, R: 1, S: 1, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
-	}
 	for _, p := range Paths() {
 		if err := UsePath(p); err != nil {
 			t.Fatal(err)
@@ -319,37 +308,55 @@ func TestFusedSameBits(t *testing.T) {
 				convFuseFloats = floats
 				for _, s := range shapes {
 					for _, l := range []ConvLayout{{In: true, Out: true}, {In: false, Out: true}, {In: true, Out: false}} {
-						x := make([]float32, s.xLen())
-						dy := make([]float32, s.yLen())
-						w := make([]float32, s.WeightLen())
-						bias := make([]float32, s.K)
-						for _, v := range [][]float32{x, dy, w, bias} {
-							for i := range v {
-								v[i] = float32(rng.NormFloat64())
-							}
-						}
-						name := fmt.Sprintf("%s threads=%d block floats=%d %+v %+v", p, th, floats, s, l)
-						for _, b := range [][]float32{bias, nil} {
-							y0, y1 := make([]float32, s.yLen()), make([]float32, s.yLen())
-							convFuseOff = true
-							ConvForwardLayout(s, l, x, w, b, y0)
-							convFuseOff = false
-							ConvForwardLayout(s, l, x, w, b, y1)
-							sameBits(t, name+" forward", y0, y1)
-						}
-						if s.StrideH == 1 {
-							dx0, dx1 := make([]float32, s.xLen()), make([]float32, s.xLen())
-							convFuseOff = true
-							ConvBackwardDataLayout(s, l, dy, w, dx0)
-							convFuseOff = false
-							ConvBackwardDataLayout(s, l, dy, w, dx1)
-							sameBits(t, name+" backward-data", dx0, dx1)
-						}
+						check(fmt.Sprintf("%s threads=%d block floats=%d %+v %+v", p, th, floats, s, l), s, l)
 					}
 				}
 			}
 		}
 	}
+}
+
+// TestFusedSameBits checks that batch-1 channels-last forward and
+// backward-data passes give the same bits fused (weights rearranged and
+// multiplied block by block) as unfused.
+func TestFusedSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	shapes := []ConvShape{
+		{N: 1, C: 256, H: 3, W: 3, K: 256, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 1, C: 128, H: 7, W: 7, K: 128, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 1, C: 33, H: 5, W: 4, K: 72, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 0},
+		{N: 1, C: 40, H: 6, W: 6, K: 41, R: 3, S: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},
+		{N: 1, C: 16, H: 2, W: 2, K: 64, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+		{N: 1, C: 48, H: 5, W: 5, K: 80, R: 5, S: 5, StrideH: 1, StrideW: 1, PadH: 2, PadW: 2},
+		{N: 1, C: 64, H: 4, W: 4, K: 70, R: 1, S: 1, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
+	}
+	forFuseCases(t, shapes, func(name string, s ConvShape, l ConvLayout) {
+		x := make([]float32, s.xLen())
+		dy := make([]float32, s.yLen())
+		w := make([]float32, s.WeightLen())
+		bias := make([]float32, s.K)
+		for _, v := range [][]float32{x, dy, w, bias} {
+			for i := range v {
+				v[i] = float32(rng.NormFloat64())
+			}
+		}
+		for _, b := range [][]float32{bias, nil} {
+			y0, y1 := make([]float32, s.yLen()), make([]float32, s.yLen())
+			convFuseOff = true
+			ConvForwardLayout(s, l, x, w, b, y0)
+			convFuseOff = false
+			ConvForwardLayout(s, l, x, w, b, y1)
+			sameBits(t, name+" forward", y0, y1)
+		}
+		if s.StrideH == 1 {
+			dx0, dx1 := make([]float32, s.xLen()), make([]float32, s.xLen())
+			convFuseOff = true
+			ConvBackwardDataLayout(s, l, dy, w, dx0)
+			convFuseOff = false
+			ConvBackwardDataLayout(s, l, dy, w, dx1)
+			sameBits(t, name+" backward-data", dx0, dx1)
+		}
+	})
 }
 
 func sameBits(t *testing.T, name string, want, got []float32) {
@@ -364,10 +371,8 @@ func sameBits(t *testing.T, name string, want, got []float32) {
 // TestFusedWeightSameBits checks that the batch-1 weight gradient from
 // saved rows accumulates the same bits into dw fused (block of output
 // channels by block, added while in L2) as through the whole K x CRS
-// product, on every path, at 1 and 2 threads, with small blocks too.
+// product.
 func TestFusedWeightSameBits(t *testing.T) {
-	oldPath, oldTh, oldOff, oldFloats := Path(), Threads(), convFuseOff, convFuseFloats
-	defer func() { UsePath(oldPath); SetThreads(oldTh); convFuseOff = oldOff; convFuseFloats = oldFloats }()
 	rng := rand.New(rand.NewPCG(9, 10))
 	shapes := []ConvShape{
 		{N: 1, C: 256, H: 3, W: 3, K: 256, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
@@ -377,49 +382,36 @@ func TestFusedWeightSameBits(t *testing.T) {
 		{N: 1, C: 17, H: 2, W: 1, K: 50, R: 3, S: 3, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
 		{N: 1, C: 64, H: 4, W: 4, K: 70, R: 1, S: 1, StrideH: 1, StrideW: 1, PadH: 1, PadW: 1},
 	}
-	for _, p := range Paths() {
-		if err := UsePath(p); err != nil {
-			t.Fatal(err)
+	forFuseCases(t, shapes, func(name string, s ConvShape, l ConvLayout) {
+		if !ConvSavesRows(s, l) {
+			return
 		}
-		for _, th := range []int{1, 2} {
-			SetThreads(th)
-			for _, floats := range []int{96 << 10, 2000} {
-				convFuseFloats = floats
-				for _, s := range shapes {
-					for _, l := range []ConvLayout{{In: true, Out: true}, {In: false, Out: true}, {In: true, Out: false}} {
-						if !ConvSavesRows(s, l) {
-							continue
-						}
-						x := make([]float32, s.xLen())
-						dy := make([]float32, s.yLen())
-						w := make([]float32, s.WeightLen())
-						dw := make([]float32, s.WeightLen())
-						for _, v := range [][]float32{x, dy, w} {
-							for i := range v {
-								v[i] = float32(rng.NormFloat64())
-							}
-						}
-						tapValues(rng, dw)
-						for _, bias := range []bool{true, false} {
-							var b, db0, db1 []float32
-							if bias {
-								b, db0, db1 = make([]float32, s.K), make([]float32, s.K), make([]float32, s.K)
-							}
-							rows := make([]float32, ConvRowsLen(s, bias))
-							ConvForwardSave(s, l, x, w, b, make([]float32, s.yLen()), rows)
-							dw0 := append([]float32(nil), dw...)
-							dw1 := append([]float32(nil), dw...)
-							convFuseOff = true
-							ConvBackwardWeightRows(s, l, rows, bias, dy, dw0, db0)
-							convFuseOff = false
-							ConvBackwardWeightRows(s, l, rows, bias, dy, dw1, db1)
-							name := fmt.Sprintf("%s threads=%d block floats=%d %+v %+v bias=%v", p, th, floats, s, l, bias)
-							sameBits(t, name+" dw", dw0, dw1)
-							sameBits(t, name+" db", db0, db1)
-						}
-					}
-				}
+		x := make([]float32, s.xLen())
+		dy := make([]float32, s.yLen())
+		w := make([]float32, s.WeightLen())
+		dw := make([]float32, s.WeightLen())
+		for _, v := range [][]float32{x, dy, w} {
+			for i := range v {
+				v[i] = float32(rng.NormFloat64())
 			}
 		}
-	}
+		tapValues(rng, dw)
+		for _, bias := range []bool{true, false} {
+			var b, db0, db1 []float32
+			if bias {
+				b, db0, db1 = make([]float32, s.K), make([]float32, s.K), make([]float32, s.K)
+			}
+			rows := make([]float32, ConvRowsLen(s, bias))
+			ConvForwardSave(s, l, x, w, b, make([]float32, s.yLen()), rows)
+			dw0 := append([]float32(nil), dw...)
+			dw1 := append([]float32(nil), dw...)
+			convFuseOff = true
+			ConvBackwardWeightRows(s, l, rows, bias, dy, dw0, db0)
+			convFuseOff = false
+			ConvBackwardWeightRows(s, l, rows, bias, dy, dw1, db1)
+			n := fmt.Sprintf("%s bias=%v", name, bias)
+			sameBits(t, n+" dw", dw0, dw1)
+			sameBits(t, n+" db", db0, db1)
+		}
+	})
 }
