@@ -90,11 +90,13 @@ func (s *storedTypes) check(n int) error {
 // findTypesStored is FindTypes, reusing and saving the embedding methods'
 // types through the store.
 func findTypesStored(method string, base Learner, emb Embedder, e *Evaluation, cfg AnalyzeConfig, store *Store, progress io.Writer, log Progress) (*Types, *Clustering, int, *TypesOrigin, error) {
-	now := &TypesOrigin{Made: time.Now().UTC().Format("2006-01-02 15:04"), Build: Build(), Kernels: kernels.Path()}
 	if (method != "gradient" && method != "feature") || store == nil || store.Dir == "" {
+		// Baselines are cheap and the same under any build: no origin to
+		// record (a timestamp would only make reruns differ).
 		t, c, d, err := FindTypes(method, e, emb, cfg, progress, log)
-		return t, c, d, now, err
+		return t, c, d, nil, err
 	}
+	now := &TypesOrigin{Made: time.Now().UTC().Format("2006-01-02 15:04"), Build: Build(), Kernels: kernels.Path()}
 	fp, err := typesFingerprint(method, e, cfg, base)
 	if err != nil {
 		return nil, nil, 0, nil, err

@@ -90,9 +90,10 @@ func TestStoredTypesReused(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 3, emb.calls)
 
-	// Baselines are cheap and are not stored.
-	_, _, _, _, err = findTypesStored("random", nil, emb, e, cfg, store, nil, log)
+	// Baselines are cheap and are not stored, nor given an origin.
+	_, _, _, o3, err := findTypesStored("random", nil, emb, e, cfg, store, nil, log)
 	require.NoError(t, err)
+	require.Nil(t, o3)
 	require.NoFileExists(t, filepath.Join(store.Dir, "random", "types.json"))
 }
 
