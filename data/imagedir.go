@@ -9,6 +9,7 @@ import (
 	_ "image/png"  // registers PNG with image.Decode
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -107,12 +108,12 @@ func imageLayout(dir string) (splits map[string]string, other int, err error) {
 		return nil, 0, fmt.Errorf("data %s: no class folders (want DIR/<class>/*.png or DIR/train/<class>/...)", dir)
 	}
 	// Split layout when DIR/train holds folders.
-	if sub, _, err := visibleDirs(filepath.Join(dir, "train")); err != nil || len(sub) == 0 || !contains(top, "train") {
+	if sub, _, err := visibleDirs(filepath.Join(dir, "train")); err != nil || len(sub) == 0 || !slices.Contains(top, "train") {
 		return map[string]string{"train": ""}, other, nil
 	}
 	splits = map[string]string{}
 	for _, name := range top {
-		if !contains(splitDirs, name) {
+		if !slices.Contains(splitDirs, name) {
 			return nil, 0, fmt.Errorf("data %s: has split folders (train/) and also %s/: only train, val and test may sit beside train/", dir, name)
 		}
 		splits[name] = name
@@ -224,23 +225,14 @@ func ReadImageDir(dir string) (*ImageDir, error) {
 	return out, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func sameClasses(dir, split string, want, got []string) error {
 	for _, c := range want {
-		if !contains(got, c) {
+		if !slices.Contains(got, c) {
 			return fmt.Errorf("data %s: split %s has no class folder %s (train has %s)", dir, split, c, strings.Join(want, ", "))
 		}
 	}
 	for _, c := range got {
-		if !contains(want, c) {
+		if !slices.Contains(want, c) {
 			return fmt.Errorf("data %s: split %s has an extra class folder %s not in train (%s)", dir, split, c, strings.Join(want, ", "))
 		}
 	}
@@ -397,10 +389,12 @@ func ImageTask(dir string, classes, positive []string) (Task, error) {
 // binary task's splits like Load, with each example's file kept in its
 // Origin.
 func LoadImageDir(dir string, opt LoadOptions) (*Splits, error) {
-	// Check the positive classes before decoding every image.
+	// The task comes from train's class folders, before any image is
+	// decoded; a layout ReadImageDir would refuse is left to it to name.
+	var task Task
 	if splits, _, err := imageLayout(dir); err == nil {
 		if classes, _, err := visibleDirs(filepath.Join(dir, splits["train"])); err == nil && len(classes) >= 2 {
-			if _, err := ImageTask(dir, classes, opt.Positive); err != nil {
+			if task, err = ImageTask(dir, classes, opt.Positive); err != nil {
 				return nil, err
 			}
 		}
@@ -409,9 +403,8 @@ func LoadImageDir(dir string, opt LoadOptions) (*Splits, error) {
 	if err != nil {
 		return nil, err
 	}
-	task, err := ImageTask(dir, d.Classes, opt.Positive)
-	if err != nil {
-		return nil, err
+	if !slices.Equal(task.Classes, d.Classes) {
+		return nil, fmt.Errorf("data %s: the class folders changed while reading", dir)
 	}
 	sp, err := build(d.Raw, task, opt, d.Files)
 	if err != nil {

@@ -48,12 +48,7 @@ func loadData(path, task string, seed uint64, positive string) (*data.Splits, er
 	if path == "" {
 		return nil, fmt.Errorf("--data is required (a MedMNIST .npz, a directory of IDX files, an image folder, or %q)", synthName)
 	}
-	var pos []string
-	for _, p := range strings.Split(positive, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			pos = append(pos, p)
-		}
-	}
+	pos := splitList(positive)
 	if path == synthName || strings.HasPrefix(path, synthName+":") {
 		if len(pos) > 0 {
 			return nil, fmt.Errorf("--positive is only for image folders, not --data %s", path)
@@ -69,6 +64,17 @@ func loadData(path, task string, seed uint64, positive string) (*data.Splits, er
 	return data.Load(path, data.LoadOptions{Task: task, Seed: seed, Channels: 3, Positive: pos})
 }
 
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // checkModelTask refuses a model trained for another binary task than the
 // data's: its labels would mean something else and every figure would be
 // silently wrong. Models whose file does not record the task pass.
@@ -80,14 +86,9 @@ func checkModelTask(modelPath string, meta map[string]string, sp *data.Splits, p
 		return nil
 	}
 	norm := func(s string) string {
-		var out []string
-		for _, p := range strings.Split(s, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-		slices.Sort(out)
-		return strings.Join(slices.Compact(out), ",")
+		l := splitList(s)
+		slices.Sort(l)
+		return strings.Join(slices.Compact(l), ",")
 	}
 	if was, ok := meta["positive"]; ok && norm(was) != norm(positive) {
 		return fmt.Errorf("model %s was trained with --positive %s, this run has --positive %s: the labels would differ", modelPath, was, positive)
