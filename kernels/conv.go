@@ -213,6 +213,15 @@ func (ws *convWork) gatherDy(s ConvShape, dy []float32, n0, nb int) []float32 {
 	return ws.mat
 }
 
+// threads is how many goroutines this workspace's work may use: 1 inside
+// a batch split, else Threads().
+func (ws *convWork) threads() int {
+	if ws.serial {
+		return 1
+	}
+	return Threads()
+}
+
 // nt is the goroutine limit for this workspace's GEMMs: 1 inside a batch
 // split, else 0 (Threads()).
 func (ws *convWork) nt() int {

@@ -159,10 +159,7 @@ func (j *directJob) runRange(lo, hi int) {
 
 // direct runs j (its weights, offsets and bias already set) over the batch.
 func (ws *convWork) direct(j *directJob) {
-	parts := max(1, min(Threads(), j.n))
-	if ws.serial {
-		parts = 1
-	}
+	parts := max(1, min(ws.threads(), j.n))
 	j.parts = parts
 	if j.flat.on {
 		ws.flatBuffers(j, parts)

@@ -276,10 +276,7 @@ func (j *directJob) keep() directJob {
 // runMasked runs j (prepared, weights set) over the batch in parts of whole
 // images, one per thread.
 func (ws *convWork) runMasked(j *directJob) {
-	parts := max(1, min(Threads(), j.n))
-	if ws.serial {
-		parts = 1
-	}
+	parts := max(1, min(ws.threads(), j.n))
 	j.parts = parts
 	for len(j.m.tmps) < parts {
 		j.m.tmps = append(j.m.tmps, nil)

@@ -291,11 +291,7 @@ var convFuseOff = false
 // fusedProduct runs pass p's product (one chunk of one image) by blocks of
 // output columns into c (m x n): see fuseJob.
 func (ws *convWork) fusedProduct(p *nhwcPass, rows []float32, lda, m, n int, c []float32) {
-	t := Threads()
-	if ws.serial {
-		t = 1
-	}
-	fb := fuseBlock(p.depth, n, t)
+	fb := fuseBlock(p.depth, n, ws.threads())
 	ws.wj = wtJob{c: p.s.C, rs: p.s.R * p.s.S, kk: p.depth, k: p.s.K, w: p.w, bias: p.bias,
 		fz: fuseJob{on: true, data: p.data, fb: fb, n: n, depth: p.depth, rows: rows, lda: lda, m: m, out: c}}
 	ws.run(max(1, n/fb), m*n*p.depth, &ws.wj)
@@ -713,11 +709,7 @@ func (ws *convWork) weightRows(s ConvShape, l ConvLayout, rows []float32, ld int
 		} else {
 			f.a, f.ldA = ws.gatherDy(s, dy, n0, b), cols
 		}
-		t := Threads()
-		if ws.serial {
-			t = 1
-		}
-		f.fb = wgFuseBlock(crs, s.K, t)
+		f.fb = wgFuseBlock(crs, s.K, ws.threads())
 		ws.wj = wtJob{c: s.C, rs: rs, fz: f}
 		ws.run(max(1, s.K/f.fb), s.K*crs*cols, &ws.wj)
 		ws.wj = wtJob{}
