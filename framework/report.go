@@ -193,24 +193,27 @@ func fmtNum(n Num) string {
 
 // makeup lists the largest metadata shares of a type, e.g. "STR 60%, TUM 30%".
 func makeup(meta map[string]int, size int) string {
-	type kv struct {
-		k string
-		v int
-	}
-	var all []kv
-	for k, v := range meta {
-		all = append(all, kv{k, v})
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].v > all[j].v || all[i].v == all[j].v && all[i].k < all[j].k })
 	var parts []string
-	for i, p := range all {
+	for i, k := range byCount(meta) {
 		if i == 3 {
 			parts = append(parts, "…")
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s %.0f%%", p.k, 100*float64(p.v)/float64(max(size, 1))))
+		parts = append(parts, fmt.Sprintf("%s %.0f%%", k, 100*float64(meta[k])/float64(max(size, 1))))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// byCount lists a make-up's keys, the most common first (ties by name).
+func byCount(counts map[string]int) []string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		return counts[keys[i]] > counts[keys[j]] || counts[keys[i]] == counts[keys[j]] && keys[i] < keys[j]
+	})
+	return keys
 }
 
 func writeFigures(dir string, r *Results, e *Evaluation, tile TileFunc) error {

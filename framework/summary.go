@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"sort"
 	"strings"
 )
 
@@ -120,13 +119,7 @@ func dominant(counts map[string]int, size int) string {
 	if len(counts) == 0 || size == 0 {
 		return "–"
 	}
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		return counts[keys[i]] > counts[keys[j]] || counts[keys[i]] == counts[keys[j]] && keys[i] < keys[j]
-	})
+	keys := byCount(counts)
 	return fmt.Sprintf("%s (%.0f%%)", keys[0], 100*float64(counts[keys[0]])/float64(size))
 }
 
